@@ -1,0 +1,95 @@
+namespace ActorOAuth.Abstractions;
+
+/// <summary>
+/// One OAuth 2.0 connection, keyed <c>{tenant}/{connectionId}</c>. The only writer of that
+/// connection's settings, attempt, tokens, status, refresh schedule and log. Refusals are
+/// thrown as <see cref="ConnectionProblemException"/>.
+/// </summary>
+[Alias("ActorOAuth.IConnectionGrain")]
+public interface IConnectionGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the connection or updates its settings; tokens are kept.</summary>
+    [Alias("Save")]
+    Task<SaveResult> Save(ConnectionSettings settings, string callbackUrl);
+
+    /// <summary>The connection as every read shows it.</summary>
+    [Alias("Get")]
+    Task<ConnectionView> Get();
+
+    /// <summary>Disconnects (revoking tokens) and forgets the connection.</summary>
+    [Alias("Delete")]
+    Task Delete();
+
+    /// <summary>Starts a new authorization attempt with this exact <c>redirect_uri</c>; an older attempt is discarded.</summary>
+    [Alias("Authorize")]
+    Task<AuthorizationStart> Authorize(string redirectUri, string? returnUrl);
+
+    /// <summary>Completes the attempt whose <c>state</c> the browser brought back.</summary>
+    [Alias("CompleteCallback")]
+    Task<CallbackOutcome> CompleteCallback(CallbackRequest callback);
+
+    /// <summary>Hands out a valid access token, refreshing first when it is due or forced.</summary>
+    [Alias("GetAccessToken")]
+    Task<AccessTokenResult> GetAccessToken(bool forceRefresh);
+
+    /// <summary>An execution reports a connection error: the status becomes errored.</summary>
+    [Alias("ReportError")]
+    Task ReportError(string code, string? message);
+
+    /// <summary>Stops refresh, revokes and deletes the tokens.</summary>
+    [Alias("Disconnect")]
+    Task<ConnectionView> Disconnect();
+
+    /// <summary>The newest <paramref name="limit"/> log entries, newest first.</summary>
+    [Alias("GetLogs")]
+    Task<IReadOnlyList<LogEntry>> GetLogs(int limit);
+}
+
+/// <summary>
+/// Maps an authorization <c>state</c> to the connection that issued it, keyed by the SHA-256 of
+/// the state so storage never holds a usable one. Entries are single-use and expire.
+/// </summary>
+[Alias("ActorOAuth.IAuthorizationStateGrain")]
+public interface IAuthorizationStateGrain : IGrainWithStringKey
+{
+    [Alias("Register")]
+    Task Register(string connectionKey, DateTimeOffset expiresAt);
+
+    /// <summary>The connection key, or null when unknown or expired. Does not consume.</summary>
+    [Alias("Resolve")]
+    Task<string?> Resolve();
+
+    [Alias("Forget")]
+    Task Forget();
+}
+
+/// <summary>A tenant's index of its connections (id and status), for listing. Keyed by tenant.</summary>
+[Alias("ActorOAuth.ITenantConnectionsGrain")]
+public interface ITenantConnectionsGrain : IGrainWithStringKey
+{
+    [Alias("Upsert")]
+    Task Upsert(string connectionId, ConnectionStatus status);
+
+    [Alias("Remove")]
+    Task Remove(string connectionId);
+
+    /// <summary>Ids in ordinal order after <paramref name="cursor"/>, optionally of one status.</summary>
+    [Alias("List")]
+    Task<ConnectionIdPage> List(ConnectionStatus? status, string? cursor, int limit);
+}
+
+/// <summary>Grain keys: tenant and connection id joined by a slash.</summary>
+public static class ConnectionKeys
+{
+    public static string For(string tenant, string connectionId) => $"{tenant}/{connectionId}";
+
+    /// <summary>The <see cref="IAuthorizationStateGrain"/> key for a <c>state</c>: its SHA-256, hex.</summary>
+    public static string ForState(string state) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(state)));
+
+    public static (string Tenant, string ConnectionId) Split(string key)
+    {
+        var slash = key.LastIndexOf('/');
+        return (key[..slash], key[(slash + 1)..]);
+    }
+}

@@ -1,0 +1,47 @@
+namespace ActorOAuth.Abstractions;
+
+/// <summary>The result of saving settings: the view and whether the connection is new.</summary>
+[GenerateSerializer, Immutable, Alias("ActorOAuth.SaveResult")]
+public sealed record SaveResult([property: Id(0)] ConnectionView Connection, [property: Id(1)] bool Created);
+
+/// <summary>Where to send the customer's browser to consent, and until when the attempt is valid.</summary>
+[GenerateSerializer, Immutable, Alias("ActorOAuth.AuthorizationStart")]
+public sealed record AuthorizationStart([property: Id(0)] string AuthorizationUrl, [property: Id(1)] DateTimeOffset ExpiresAt);
+
+/// <summary>An access token handed out to an execution.</summary>
+[GenerateSerializer, Immutable, Alias("ActorOAuth.AccessTokenResult")]
+public sealed record AccessTokenResult(
+    [property: Id(0)] string AccessToken,
+    [property: Id(1)] string TokenType,
+    [property: Id(2)] DateTimeOffset? ExpiresAt,
+    [property: Id(3)] IReadOnlyList<string> Scopes);
+
+/// <summary>What the browser brought back to <c>/callback</c>.</summary>
+[GenerateSerializer, Immutable, Alias("ActorOAuth.CallbackRequest")]
+public sealed record CallbackRequest(
+    [property: Id(0)] string State,
+    [property: Id(1)] string? Code,
+    [property: Id(2)] string? Error,
+    [property: Id(3)] string? ErrorDescription,
+    [property: Id(4)] string? Issuer);
+
+/// <summary>How a callback ended, for the page the customer sees.</summary>
+[GenerateSerializer, Immutable, Alias("ActorOAuth.CallbackOutcome")]
+public sealed record CallbackOutcome(
+    [property: Id(0)] bool Succeeded,
+    [property: Id(1)] string? ErrorCode,
+    [property: Id(2)] string? ErrorDescription,
+    [property: Id(3)] string? ReturnUrl,
+    [property: Id(4)] bool ProviderTokenEndpointFailed);
+
+/// <summary>One entry of a connection's log. Never contains a token or secret.</summary>
+[GenerateSerializer, Immutable, Alias("ActorOAuth.LogEntry")]
+public sealed record LogEntry(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string Level,
+    [property: Id(2)] string Event,
+    [property: Id(3)] string Message);
+
+/// <summary>A page of a tenant's connection ids.</summary>
+[GenerateSerializer, Immutable, Alias("ActorOAuth.ConnectionPage")]
+public sealed record ConnectionIdPage([property: Id(0)] IReadOnlyList<string> Ids, [property: Id(1)] string? Next);

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ActorOAuth.Api.Callback;
+using ActorOAuth.Api.Connections;
+using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Grains;
+using Microsoft.AspNetCore.Authentication;
+
+namespace ActorOAuth.Api;
+
+/// <summary>Builds the ActorOAuth web application: the thin API, the callback and, in the embedded default, one co-hosted silo.</summary>
+public static class ActorOAuthApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddOptions<ActorOAuthOptions>().BindConfiguration(ActorOAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        var orleans = builder.Configuration.GetSection("Orleans");
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(
+                siloPort: orleans.GetValue("SiloPort", 11111),
+                gatewayPort: orleans.GetValue("GatewayPort", 30000),
+                serviceId: orleans.GetValue("ServiceId", "actoroauth")!,
+                clusterId: orleans.GetValue("ClusterId", "embedded")!)
+            .AddMemoryGrainStorage(GrainStorage.Name)
+            .UseInMemoryReminderService());
+        builder.Services.AddActorOAuthGrains();
+        SandboxHost.AddIfEnabled(builder);
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemMapping>();
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiSecurity>());
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi();
+        app.MapConnections();
+        app.MapCallback();
+        app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>camelCase, enums as camelCase strings, nulls left out, unknown and duplicate properties refused.</summary>
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.AllowDuplicateProperties = false;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+    }
+}

@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ActorOAuth.Api;
+
+/// <summary>The API's settings, section <c>ActorOAuth</c>.</summary>
+public sealed class ActorOAuthOptions
+{
+    public const string Section = "ActorOAuth";
+
+    /// <summary>This deployment's externally visible base URL; the callback is <c>{PublicBaseUrl}/callback</c>.</summary>
+    [Required, Url]
+    public string PublicBaseUrl { get; set; } = "http://localhost:5000";
+
+    /// <summary>API keys in plain text mapped to their tenant: <c>ActorOAuth:ApiKeys:{key}={tenant}</c>.</summary>
+    public Dictionary<string, string> ApiKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether provider URLs may be <c>http</c> on loopback hosts. On in Development (the sandbox lives
+    /// there); off everywhere else unless set.
+    /// </summary>
+    public bool? AllowLoopbackProviders { get; set; }
+
+    /// <summary>Provider catalog: ids whose URLs a connection's <c>provider</c> fills in.</summary>
+    public Dictionary<string, ProviderCatalogEntry> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Per-tenant settings, keyed by tenant.</summary>
+    public Dictionary<string, TenantOptions> Tenants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The callback URL every connection registers at its provider.</summary>
+    public string CallbackUrl => PublicBaseUrl.TrimEnd('/') + "/callback";
+}
+
+/// <summary>One provider of the catalog.</summary>
+public sealed class ProviderCatalogEntry
+{
+    public string? AuthorizeUrl { get; set; }
+
+    public string? TokenUrl { get; set; }
+
+    public string? RevokeUrl { get; set; }
+
+    public string? Issuer { get; set; }
+}
+
+/// <summary>One tenant's settings.</summary>
+public sealed class TenantOptions
+{
+    /// <summary>Origins (<c>https://app.example.com</c>) a callback may send the browser back to with <c>returnUrl</c>.</summary>
+    public List<string> ReturnUrlOrigins { get; set; } = [];
+}

@@ -1,0 +1,175 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using ActorOAuth.Abstractions;
+using ActorOAuth.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ActorOAuth.Api.Connections;
+
+/// <summary>The <c>/api/connections</c> endpoints of the HTTP contract.</summary>
+public static partial class ConnectionEndpoints
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+
+    public static IEndpointRouteBuilder MapConnections(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api").RequireAuthorization().WithTags("Connections")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        api.MapGet("/callback-url", GetCallbackUrl).WithName("GetCallbackUrl");
+
+        var connections = api.MapGroup("/connections");
+        connections.MapGet("/", List).WithName("ListConnections").ProducesValidationProblem();
+
+        var one = connections.MapGroup("/{id}").AddEndpointFilter(ValidateId)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        one.MapPut("/", Put).WithName("PutConnection");
+        one.MapGet("/", Get).WithName("GetConnection");
+        one.MapDelete("/", Delete).WithName("DeleteConnection");
+        one.MapPost("/authorize", Authorize).WithName("AuthorizeConnection");
+        one.MapPost("/token", Token).WithName("GetAccessToken")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        one.MapPost("/errors", ReportError).WithName("ReportConnectionError").ProducesProblem(StatusCodes.Status409Conflict);
+        one.MapPost("/disconnect", Disconnect).WithName("DisconnectConnection");
+        one.MapGet("/logs", Logs).WithName("GetConnectionLogs");
+        return routes;
+    }
+
+    public static Ok<CallbackUrlResponse> GetCallbackUrl(IOptions<ActorOAuthOptions> options) =>
+        TypedResults.Ok(new CallbackUrlResponse(options.Value.CallbackUrl));
+
+    public static async Task<Results<Ok<ConnectionListResponse>, ValidationProblem>> List(
+        ClaimsPrincipal user, IGrainFactory grains, string? status, string? cursor, int? limit)
+    {
+        ConnectionStatus? filter = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!Enum.TryParse<ConnectionStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["Use pending, configured, used, errored or disconnected."] });
+            }
+
+            filter = parsed;
+        }
+
+        if (limit is < 1 or > MaxPageSize)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"Between 1 and {MaxPageSize}."] });
+        }
+
+        var tenant = user.Tenant();
+        var page = await grains.GetGrain<ITenantConnectionsGrain>(tenant).List(filter, cursor, limit ?? DefaultPageSize);
+        var views = await Task.WhenAll(page.Ids.Select(id => grains.GetGrain<IConnectionGrain>(ConnectionKeys.For(tenant, id)).Get()));
+        return TypedResults.Ok(new ConnectionListResponse(views, page.Next));
+    }
+
+    public static async Task<Results<Created<ConnectionView>, Ok<ConnectionView>, ValidationProblem>> Put(
+        string id, ConnectionSettings settings, ClaimsPrincipal user, IGrainFactory grains, IOptions<ActorOAuthOptions> options, IHostEnvironment environment)
+    {
+        var resolved = ProviderCatalog.Apply(settings, options.Value, out var catalogError);
+        if (catalogError is not null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["provider"] = [catalogError] });
+        }
+
+        var errors = ConnectionSettingsValidator.Validate(resolved, options.Value.AllowLoopbackProviders ?? environment.IsDevelopment());
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var result = await Connection(grains, user, id).Save(resolved, options.Value.CallbackUrl);
+        return result.Created
+            ? TypedResults.Created($"/api/connections/{id}", result.Connection)
+            : TypedResults.Ok(result.Connection);
+    }
+
+    public static async Task<Ok<ConnectionView>> Get(string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        TypedResults.Ok(await Connection(grains, user, id).Get());
+
+    public static async Task<NoContent> Delete(string id, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        await Connection(grains, user, id).Delete();
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Ok<AuthorizeResponse>, ValidationProblem>> Authorize(
+        string id, AuthorizeRequest? request, ClaimsPrincipal user, IGrainFactory grains, IOptions<ActorOAuthOptions> options)
+    {
+        var returnUrl = request?.ReturnUrl;
+        if (returnUrl is not null && ReturnUrlProblem(returnUrl, user.Tenant(), options.Value) is { } problem)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["returnUrl"] = [problem] });
+        }
+
+        var start = await Connection(grains, user, id).Authorize(options.Value.CallbackUrl, returnUrl);
+        return TypedResults.Ok(new AuthorizeResponse(start.AuthorizationUrl, start.ExpiresAt));
+    }
+
+    public static async Task<Ok<TokenResponse>> Token(string id, TokenRequest? request, ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
+    {
+        var token = await Connection(grains, user, id).GetAccessToken(request?.ForceRefresh ?? false);
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
+        return TypedResults.Ok(new TokenResponse(token.AccessToken, token.TokenType, token.ExpiresAt, token.Scopes));
+    }
+
+    public static async Task<Results<NoContent, ValidationProblem>> ReportError(string id, ErrorReport report, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (string.IsNullOrWhiteSpace(report.Code) || report.Code.Length > 100 || report.Message is { Length: > 2000 })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["A code of 1 to 100 characters is required; the message is at most 2000."] });
+        }
+
+        await Connection(grains, user, id).ReportError(report.Code, report.Message);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<ConnectionView>> Disconnect(string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        TypedResults.Ok(await Connection(grains, user, id).Disconnect());
+
+    public static async Task<Results<Ok<LogsResponse>, ValidationProblem>> Logs(string id, int? limit, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (limit is < 1 or > MaxPageSize)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"Between 1 and {MaxPageSize}."] });
+        }
+
+        return TypedResults.Ok(new LogsResponse(await Connection(grains, user, id).GetLogs(limit ?? DefaultPageSize)));
+    }
+
+    private static IConnectionGrain Connection(IGrainFactory grains, ClaimsPrincipal user, string id) =>
+        grains.GetGrain<IConnectionGrain>(ConnectionKeys.For(user.Tenant(), id));
+
+    private static async ValueTask<object?> ValidateId(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var id = context.HttpContext.GetRouteValue("id") as string;
+        if (id is null || !ConnectionId().IsMatch(id))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["id"] = ["A connection id is 1 to 100 characters: a letter or digit, then letters, digits, '.', '_', '~' or '-'."],
+            });
+        }
+
+        return await next(context);
+    }
+
+    private static string? ReturnUrlProblem(string returnUrl, string tenant, ActorOAuthOptions options)
+    {
+        if (!Uri.TryCreate(returnUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || returnUrl.Length > ConnectionSettingsValidator.MaxUrlLength)
+        {
+            return "The returnUrl must be an absolute http(s) URL.";
+        }
+
+        var allowed = options.Tenants.TryGetValue(tenant, out var t) ? t.ReturnUrlOrigins : [];
+        return allowed.Any(origin => Uri.TryCreate(origin, UriKind.Absolute, out var o) && Uri.Compare(o, uri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
+            ? null
+            : "The returnUrl's origin is not among this tenant's allowed origins (ActorOAuth:Tenants:{tenant}:ReturnUrlOrigins).";
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$")]
+    private static partial Regex ConnectionId();
+}

@@ -1,0 +1,592 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using ActorOAuth.Abstractions;
+using Duende.IdentityModel.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ActorOAuth.Grains;
+
+[GrainType("connection")]
+public sealed partial class ConnectionGrain(
+    [PersistentState("connection", GrainStorage.Name)] IPersistentState<ConnectionState> store,
+    ProviderClient provider,
+    TimeProvider time,
+    IOptions<ConnectionOptions> options,
+    ILogger<ConnectionGrain> logger) : Grain, IConnectionGrain, IRemindable
+{
+    private const string RefreshReminder = "refresh";
+
+    private readonly ConnectionOptions _options = options.Value;
+    private readonly RefreshPolicy _policy = new(options.Value);
+    private ConnectionState State => store.State;
+    private IGrainTimer? _writeRetry;
+    private DateTimeOffset? _lastUsedLogAt;
+
+    private string ConnectionId => ConnectionKeys.Split(this.GetPrimaryKeyString()).ConnectionId;
+
+    private string Tenant => ConnectionKeys.Split(this.GetPrimaryKeyString()).Tenant;
+
+    public async Task<SaveResult> Save(ConnectionSettings settings, string callbackUrl)
+    {
+        var now = time.GetUtcNow();
+        var created = !State.Exists;
+        var secret = string.IsNullOrEmpty(settings.ClientSecret) ? State.Settings.ClientSecret : settings.ClientSecret;
+        State.Settings = settings with { ClientSecret = secret };
+        State.CallbackUrl = callbackUrl;
+        State.UpdatedAt = now;
+        if (created)
+        {
+            State.Exists = true;
+            State.Status = ConnectionStatus.Pending;
+            State.CreatedAt = now;
+            AppendLog("info", "created", "Connection created.");
+        }
+        else
+        {
+            AppendLog("info", "settings_updated", "Settings updated; tokens kept.");
+        }
+
+        await Persist();
+        await UpdateIndex();
+        return new SaveResult(View(), created);
+    }
+
+    public Task<ConnectionView> Get()
+    {
+        EnsureExists();
+        return Task.FromResult(View());
+    }
+
+    public async Task Delete()
+    {
+        EnsureExists();
+        if (State.Status != ConnectionStatus.Disconnected)
+        {
+            await Disconnect();
+        }
+
+        await ForgetAttempt();
+        await store.ClearStateAsync();
+        store.State = new ConnectionState();
+        await GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Remove(ConnectionId);
+        DeactivateOnIdle();
+    }
+
+    public async Task<AuthorizationStart> Authorize(string redirectUri, string? returnUrl)
+    {
+        EnsureExists();
+        var settings = State.Settings;
+        var now = time.GetUtcNow();
+        var state = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var verifier = settings.Pkce == false ? null : Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var attempt = new AuthorizationAttempt
+        {
+            StateHash = ConnectionKeys.ForState(state),
+            CodeVerifier = verifier,
+            RedirectUri = redirectUri,
+            ExpiresAt = now + _options.AuthorizationLifetime,
+            ReturnUrl = returnUrl,
+        };
+
+        var extra = new Parameters();
+        foreach (var (name, value) in settings.AuthorizeParams ?? new Dictionary<string, string>())
+        {
+            extra.Add(name, value);
+        }
+
+        var url = new RequestUrl(settings.AuthorizeUrl!).CreateAuthorizeUrl(
+            clientId: settings.ClientId!,
+            responseType: "code",
+            scope: settings.Scopes is { Count: > 0 } scopes ? string.Join(' ', scopes) : null,
+            redirectUri: redirectUri,
+            state: state,
+            codeChallenge: verifier is null ? null : Challenge(verifier),
+            codeChallengeMethod: verifier is null ? null : "S256",
+            extra: extra);
+
+        await ForgetAttempt();
+        await GrainFactory.GetGrain<IAuthorizationStateGrain>(attempt.StateHash).Register(this.GetPrimaryKeyString(), attempt.ExpiresAt);
+        State.Attempt = attempt;
+        State.CallbackUrl = redirectUri;
+        AppendLog("info", "authorize_started", verifier is null ? "Authorization started (PKCE off)." : "Authorization started with PKCE S256.");
+        await Persist();
+        return new AuthorizationStart(url, attempt.ExpiresAt);
+    }
+
+    public async Task<CallbackOutcome> CompleteCallback(CallbackRequest callback)
+    {
+        var attempt = State.Attempt;
+        var now = time.GetUtcNow();
+        if (!State.Exists || attempt is null || !FixedTimeEquals(attempt.StateHash, ConnectionKeys.ForState(callback.State)) || now >= attempt.ExpiresAt)
+        {
+            throw new ConnectionProblemException(ConnectionProblemKind.InvalidState, "This authorization link is unknown, was already used or has expired.");
+        }
+
+        State.Attempt = null;
+        await GrainFactory.GetGrain<IAuthorizationStateGrain>(attempt.StateHash).Forget();
+        AppendLog("info", "callback_received", callback.Error is null ? "The provider redirected back with a code." : "The provider redirected back with an error.");
+
+        if (State.Settings.Issuer is { } issuer && !string.Equals(issuer, callback.Issuer, StringComparison.Ordinal))
+        {
+            AppendLog("warning", "callback_rejected", callback.Issuer is null
+                ? "The callback carried no iss parameter although the connection has an issuer (RFC 9207)."
+                : "The callback's iss parameter does not match the connection's issuer (RFC 9207).");
+            await Persist();
+            return new CallbackOutcome(false, "issuer_mismatch", "The response did not come from the expected provider.", null, false);
+        }
+
+        if (callback.Error is { } error)
+        {
+            var denied = error == "access_denied";
+            Apply(denied ? LifecycleEvent.AuthorizationDenied : LifecycleEvent.AuthorizationFailed);
+            RecordError(error, callback.ErrorDescription, denied ? "authorization_denied" : "authorization_failed");
+            await Persist();
+            return new CallbackOutcome(false, error, callback.ErrorDescription, null, false);
+        }
+
+        if (string.IsNullOrEmpty(callback.Code))
+        {
+            Apply(LifecycleEvent.AuthorizationFailed);
+            RecordError("invalid_request", "The callback carried neither a code nor an error.", "authorization_failed");
+            await Persist();
+            return new CallbackOutcome(false, "invalid_request", "The provider's answer carried no authorization code.", null, false);
+        }
+
+        var result = await provider.ExchangeCode(State.Settings, callback.Code, attempt.RedirectUri, attempt.CodeVerifier, CancellationToken.None);
+        if (!result.Succeeded)
+        {
+            Apply(LifecycleEvent.AuthorizationFailed);
+            RecordError(result.Error!.Code, result.Error.Description, "token_exchange_failed");
+            await Persist();
+            return new CallbackOutcome(false, result.Error.Code, result.Error.Description, null, true);
+        }
+
+        State.RefreshFailedTerminally = false;
+        State.EverHeldTokens = true;
+        var step = Apply(LifecycleEvent.CodeExchanged);
+        await StoreTokens(result.Tokens!, "token_exchanged", "Authorization code exchanged for tokens.", step.Recovered);
+        return new CallbackOutcome(true, null, null, attempt.ReturnUrl, false);
+    }
+
+    public async Task<AccessTokenResult> GetAccessToken(bool forceRefresh)
+    {
+        EnsureExists();
+        var now = time.GetUtcNow();
+        var tokens = State.Tokens;
+        var context = Context(now);
+        if (tokens is null || State.Status is ConnectionStatus.Pending or ConnectionStatus.Disconnected)
+        {
+            throw new ConnectionProblemException(ConnectionProblemKind.Conflict, $"The connection is {Name(State.Status)} and holds no usable token.");
+        }
+
+        if (State.Status == ConnectionStatus.Errored)
+        {
+            if (!ConnectionLifecycle.CanRecoverByRefresh(State.Status, context) || tokens.RefreshToken is null)
+            {
+                throw new ConnectionProblemException(ConnectionProblemKind.Conflict, "The connection is errored and a refresh cannot recover it; authorize again.");
+            }
+
+            await RefreshOrBackOff(now, forced: true);
+        }
+        else if (IsDue(now) || (forceRefresh && !RefreshedWithin(now, _options.ForcedRefreshDebounce)))
+        {
+            await RefreshOrBackOff(now, forced: forceRefresh);
+        }
+
+        tokens = State.Tokens!;
+        if (State.Status == ConnectionStatus.Errored)
+        {
+            throw new ConnectionProblemException(ConnectionProblemKind.Conflict, "The connection is errored: " + (State.LastError?.Code ?? "unknown error") + ".");
+        }
+
+        if (tokens.ExpiresAt is { } expiry && expiry <= now)
+        {
+            var retryAfter = State.Refresh.NextAt is { } next && next > now ? next - now : TimeSpan.FromSeconds(1);
+            throw new ConnectionProblemException(ConnectionProblemKind.Unavailable, "The access token has expired and the provider is being retried.", retryAfter);
+        }
+
+        await MarkUsed(now);
+        return new AccessTokenResult(tokens.AccessToken, tokens.TokenType, tokens.ExpiresAt, tokens.GrantedScopes);
+    }
+
+    public async Task ReportError(string code, string? message)
+    {
+        EnsureExists();
+        var step = ConnectionLifecycle.Next(State.Status, LifecycleEvent.ErrorReported, Context(time.GetUtcNow()));
+        if (!step.Allowed)
+        {
+            throw new ConnectionProblemException(ConnectionProblemKind.Conflict, $"A {Name(State.Status)} connection cannot be errored.");
+        }
+
+        await SetStatus(step.To);
+        RecordError(code, message, "error_reported");
+        await Persist();
+    }
+
+    public async Task<ConnectionView> Disconnect()
+    {
+        EnsureExists();
+        var step = ConnectionLifecycle.Next(State.Status, LifecycleEvent.DisconnectRequested);
+        if (!step.Allowed)
+        {
+            return View();
+        }
+
+        var tokens = State.Tokens;
+        var settings = State.Settings;
+        await StopRefresh();
+        await ForgetAttempt();
+        State.Attempt = null;
+        State.Tokens = null;
+        State.Refresh = new RefreshSchedule();
+        await SetStatus(step.To);
+        AppendLog("info", "disconnected", "Disconnected: refresh stopped and tokens deleted.");
+        // Tokens are gone from storage before revocation is tried, so a failing provider cannot keep them alive.
+        await Persist();
+
+        if (tokens is not null && !string.IsNullOrEmpty(settings.RevokeUrl))
+        {
+            await RevokeAll(settings, tokens);
+            await Persist();
+        }
+
+        return View();
+    }
+
+    public Task<IReadOnlyList<LogEntry>> GetLogs(int limit)
+    {
+        EnsureExists();
+        IReadOnlyList<LogEntry> newestFirst = State.Log.AsEnumerable().Reverse().Take(limit).ToList();
+        return Task.FromResult(newestFirst);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != RefreshReminder)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        if (!State.Exists || State.Tokens?.RefreshToken is null || State.Refresh.NextAt is null
+            || State.Status is ConnectionStatus.Pending or ConnectionStatus.Disconnected || State.RefreshFailedTerminally)
+        {
+            await StopRefresh();
+            return;
+        }
+
+        // Idempotent: a duplicate or early tick only re-arms the reminder for what is due.
+        if (now >= State.Refresh.NextAt)
+        {
+            await RefreshOrBackOff(now, forced: false);
+        }
+        else
+        {
+            await ArmReminder(now);
+        }
+    }
+
+    private async Task RefreshOrBackOff(DateTimeOffset now, bool forced)
+    {
+        var schedule = State.Refresh;
+        if (schedule.BackingOff && schedule.NextAt is { } next && next > now)
+        {
+            // While backing off, fetches answer from memory; the grain's own schedule makes the next call.
+            return;
+        }
+
+        var budgeted = _policy.BudgetedAt(schedule, now);
+        if (budgeted > now)
+        {
+            schedule.NextAt = budgeted;
+            await ArmReminder(now);
+            return;
+        }
+
+        var current = State.Tokens!;
+        if (current.RefreshToken is null)
+        {
+            return;
+        }
+
+        RefreshPolicy.CountCall(schedule, now);
+        var result = await provider.Refresh(State.Settings, current, CancellationToken.None);
+        now = time.GetUtcNow();
+        if (result.Succeeded)
+        {
+            var step = Apply(LifecycleEvent.RefreshSucceeded);
+            State.LastRefreshedAt = now;
+            await StoreTokens(result.Tokens!, "token_refreshed", forced ? "Access token refreshed on demand." : "Access token refreshed.", step.Recovered);
+            return;
+        }
+
+        var error = result.Error!;
+        if (!error.Transient)
+        {
+            State.RefreshFailedTerminally = true;
+            Apply(LifecycleEvent.TerminalRefreshFailure);
+            State.Refresh = new RefreshSchedule();
+            await StopRefresh();
+            RecordError(error.Code, error.Description, "refresh_failed");
+            await Persist();
+            return;
+        }
+
+        schedule.Failures++;
+        schedule.FirstFailureAt ??= now;
+        var accessValid = current.ExpiresAt is not { } expiry || expiry > now;
+        var windowPassed = now - schedule.FirstFailureAt >= _options.RetryWindow;
+        var transient = ConnectionLifecycle.Next(State.Status, LifecycleEvent.TransientRefreshFailure,
+            Context(now) with { AccessTokenValid = accessValid, RetryWindowPassed = windowPassed });
+        await SetStatus(transient.To);
+        schedule.NextAt = _policy.BudgetedAt(schedule, now + _policy.Backoff(schedule.Failures, error.RetryAfter, Random.Shared.NextDouble()));
+        RecordError(error.Code, error.Description, "refresh_failed",
+            $" (attempt {schedule.Failures}; next try at {schedule.NextAt:O})", updateLastError: true);
+        await ArmReminder(now);
+        await Persist();
+    }
+
+    private async Task StoreTokens(TokenSet tokens, string logEvent, string message, bool recovered)
+    {
+        var now = time.GetUtcNow();
+        State.Tokens = tokens;
+        State.Refresh = new RefreshSchedule
+        {
+            NextAt = tokens.RefreshToken is null ? null : _policy.DueAt(tokens.IssuedAt, tokens.ExpiresAt, State.Settings.RefreshIntervalSeconds, Random.Shared.NextDouble()),
+            CallsThisHour = State.Refresh.CallsThisHour,
+            HourStartedAt = State.Refresh.HourStartedAt,
+        };
+        AppendLog("info", logEvent, message);
+        if (recovered)
+        {
+            AppendLog("info", "recovered", "The connection recovered and is configured again.");
+        }
+
+        await UpdateIndex();
+        await Persist();
+        await ArmReminder(now);
+    }
+
+    private async Task MarkUsed(DateTimeOffset now)
+    {
+        State.LastUsedAt = now;
+        var step = Apply(LifecycleEvent.TokenFetched);
+        var statusChanged = step.To != ConnectionStatus.Used || _lastUsedLogAt is null;
+        if (_lastUsedLogAt is { } last && now - last < _options.UsedLogInterval && !statusChanged)
+        {
+            return;
+        }
+
+        _lastUsedLogAt = now;
+        AppendLog("info", "used", "An execution fetched the access token.");
+        await UpdateIndex();
+        await Persist();
+    }
+
+    private async Task RevokeAll(ConnectionSettings settings, TokenSet tokens)
+    {
+        // RFC 7009: the refresh token first, so a leaked access token cannot be renewed in between.
+        foreach (var (token, hint) in new[] { (tokens.RefreshToken, "refresh_token"), (tokens.AccessToken, "access_token") })
+        {
+            if (token is null)
+            {
+                continue;
+            }
+
+            var error = await TryRevoke(settings, token, hint);
+            if (error is null)
+            {
+                AppendLog("info", "revoked", $"The {hint.Replace('_', ' ')} was revoked at the provider.");
+            }
+            else
+            {
+                AppendLog("warning", "revoke_failed", $"Revoking the {hint.Replace('_', ' ')} failed: {error.Code}{Describe(error.Description)}. It was deleted here regardless.");
+                LogRevokeFailed(logger, this.GetPrimaryKeyString(), hint, error.Code);
+            }
+        }
+    }
+
+    private async Task<ProviderError?> TryRevoke(ConnectionSettings settings, string token, string hint)
+    {
+        try
+        {
+            return await provider.Revoke(settings, token, hint, CancellationToken.None);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        {
+            return new ProviderError("network_error", e.GetType().Name, Transient: true);
+        }
+    }
+
+    private LifecycleStep Apply(LifecycleEvent e)
+    {
+        var step = ConnectionLifecycle.Next(State.Status, e, Context(time.GetUtcNow()));
+        if (step.Allowed)
+        {
+            State.Status = step.To;
+        }
+
+        return step;
+    }
+
+    private async Task SetStatus(ConnectionStatus status)
+    {
+        if (State.Status != status)
+        {
+            State.Status = status;
+            await UpdateIndex();
+        }
+    }
+
+    private LifecycleContext Context(DateTimeOffset now) => new(
+        EverHeldTokens: State.EverHeldTokens,
+        AccessTokenValid: State.Tokens?.ExpiresAt is not { } expiry || expiry > now,
+        RetryWindowPassed: State.Refresh.FirstFailureAt is { } first && now - first >= _options.RetryWindow,
+        RefreshFailedTerminally: State.RefreshFailedTerminally);
+
+    private bool IsDue(DateTimeOffset now) =>
+        State.Tokens is { RefreshToken: not null } tokens
+        && ((State.Refresh.NextAt is { } next && now >= next) || (tokens.ExpiresAt is { } expiry && now >= expiry));
+
+    private bool RefreshedWithin(DateTimeOffset now, TimeSpan window) =>
+        State.Tokens is { } tokens && now - tokens.IssuedAt < window;
+
+    private async Task ArmReminder(DateTimeOffset now)
+    {
+        if (State.Refresh.NextAt is not { } next || State.Tokens?.RefreshToken is null)
+        {
+            await StopRefresh();
+            return;
+        }
+
+        var due = next > now ? next - now : TimeSpan.Zero;
+        await this.RegisterOrUpdateReminder(RefreshReminder, due, _options.ReminderPeriod);
+    }
+
+    private async Task StopRefresh()
+    {
+        if (await this.GetReminder(RefreshReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private async Task ForgetAttempt()
+    {
+        if (State.Attempt is { } attempt)
+        {
+            await GrainFactory.GetGrain<IAuthorizationStateGrain>(attempt.StateHash).Forget();
+        }
+    }
+
+    private Task UpdateIndex() => GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Upsert(ConnectionId, State.Status);
+
+    /// <summary>
+    /// Writes the state. A failed write keeps the state (and any new tokens) in memory and retries on
+    /// a timer until it succeeds: an issued token is never dropped.
+    /// </summary>
+    private async Task Persist()
+    {
+        State.UpdatedAt = time.GetUtcNow();
+        try
+        {
+            await store.WriteStateAsync();
+            _writeRetry?.Dispose();
+            _writeRetry = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogWriteFailed(logger, e, this.GetPrimaryKeyString());
+            _writeRetry ??= this.RegisterGrainTimer(RetryWrite, new GrainTimerCreationOptions(_options.StateWriteRetryDelay, _options.StateWriteRetryDelay) { KeepAlive = true });
+        }
+    }
+
+    private async Task RetryWrite(CancellationToken cancellationToken)
+    {
+        await store.WriteStateAsync(cancellationToken);
+        _writeRetry?.Dispose();
+        _writeRetry = null;
+        LogWriteRecovered(logger, this.GetPrimaryKeyString());
+    }
+
+    private void RecordError(string code, string? description, string logEvent, string suffix = "", bool updateLastError = true)
+    {
+        if (updateLastError)
+        {
+            State.LastError = new ConnectionError(time.GetUtcNow(), code, description);
+        }
+
+        AppendLog("error", logEvent, $"{code}{Describe(description)}{suffix}");
+    }
+
+    private void AppendLog(string level, string logEvent, string message)
+    {
+        State.Log.Add(new LogEntry(time.GetUtcNow(), level, logEvent, message));
+        var excess = State.Log.Count - _options.MaxLogEntries;
+        if (excess > 0)
+        {
+            State.Log.RemoveRange(0, excess);
+        }
+    }
+
+    private void EnsureExists()
+    {
+        if (!State.Exists)
+        {
+            throw new ConnectionProblemException(ConnectionProblemKind.NotFound, $"No connection '{ConnectionId}'.");
+        }
+    }
+
+    private ConnectionView View()
+    {
+        var s = State.Settings;
+        var hidden = new HashSet<string>(s.Hidden ?? [], StringComparer.OrdinalIgnoreCase);
+        string? Show(string field, string? value) => hidden.Contains(field) ? null : value;
+        return new ConnectionView
+        {
+            Id = ConnectionId,
+            Status = State.Status,
+            Provider = Show("provider", s.Provider),
+            AuthorizeUrl = Show("authorizeUrl", s.AuthorizeUrl),
+            TokenUrl = Show("tokenUrl", s.TokenUrl),
+            RevokeUrl = Show("revokeUrl", s.RevokeUrl),
+            Issuer = Show("issuer", s.Issuer),
+            ClientId = Show("clientId", s.ClientId),
+            Scopes = hidden.Contains("scopes") ? [] : s.Scopes ?? [],
+            GrantedScopes = hidden.Contains("scopes") ? [] : State.Tokens?.GrantedScopes ?? [],
+            HasRefreshToken = State.Tokens?.RefreshToken is not null,
+            AccessTokenExpiresAt = State.Tokens?.ExpiresAt,
+            NextRefreshAt = State.Refresh.NextAt,
+            LastRefreshedAt = State.LastRefreshedAt,
+            LastUsedAt = State.LastUsedAt,
+            LastError = State.LastError,
+            CallbackUrl = State.CallbackUrl,
+            Metadata = hidden.Contains("metadata") ? new Dictionary<string, string>() : s.Metadata ?? new Dictionary<string, string>(),
+            CreatedAt = State.CreatedAt,
+            UpdatedAt = State.UpdatedAt,
+            TokenAuthMethod = Show("tokenAuthMethod", s.TokenAuthMethod ?? TokenAuthMethods.ClientSecretBasic),
+            Pkce = s.Pkce != false,
+            Hidden = s.Hidden ?? [],
+        };
+    }
+
+    private static string Name(ConnectionStatus status) => status.ToString().ToLowerInvariant();
+
+    private static string Describe(string? description) => string.IsNullOrEmpty(description) ? "" : $": {description}";
+
+    private static bool FixedTimeEquals(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+
+    private static string Challenge(string verifier) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {Connection}: revoking the {Hint} failed with {Error}; deleted locally")]
+    private static partial void LogRevokeFailed(ILogger logger, string connection, string hint, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Connection {Connection}: writing state failed; kept in memory and retrying")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string connection);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection {Connection}: state written after an earlier failure")]
+    private static partial void LogWriteRecovered(ILogger logger, string connection);
+}

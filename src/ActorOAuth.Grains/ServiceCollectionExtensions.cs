@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace ActorOAuth.Grains;
+
+/// <summary>Registers what the grains need on a silo.</summary>
+public static class ServiceCollectionExtensions
+{
+    public static IServiceCollection AddActorOAuthGrains(this IServiceCollection services)
+    {
+        services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ProviderClient>();
+        services.AddHttpClient(ProviderClient.HttpClientName, client =>
+            {
+                client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+                client.DefaultRequestHeaders.UserAgent.ParseAdd("ActorOAuth/1.0");
+                // The resilience handler below owns the time limit.
+                client.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            // Per-attempt time limit only: token POSTs are never retried by HTTP middleware (a timed-out
+            // refresh may already have rotated the refresh token), and no circuit breaker spans connections.
+            .AddResilienceHandler("provider-timeout", (pipeline, context) =>
+            {
+                // Network time limits run on the real clock even when grain time is simulated.
+                pipeline.TimeProvider = TimeProvider.System;
+                pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<ConnectionOptions>>().Value.ProviderCallTimeout);
+            });
+        return services;
+    }
+}

@@ -1,0 +1,28 @@
+using ActorOAuth.Sandbox;
+
+var configuration = new ConfigurationBuilder()
+    .SetBasePath(AppContext.BaseDirectory)
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables()
+    .AddCommandLine(args)
+    .Build();
+
+var section = configuration.GetSection("Sandbox");
+var options = new SandboxOptions();
+
+// The binder appends to non-empty lists, so configured lists replace the defaults instead.
+if (section.GetSection(nameof(SandboxOptions.RedirectUris)).Exists())
+{
+    options.RedirectUris = [];
+}
+
+if (section.GetSection(nameof(SandboxOptions.Scopes)).Exists())
+{
+    options.Scopes = [];
+}
+
+section.Bind(options);
+options.Urls = configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? options.Urls;
+
+var app = SandboxServer.Build(options, args);
+await app.RunAsync();

@@ -1,0 +1,103 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ActorOAuth.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace ActorOAuth.Api.Tests;
+
+/// <summary>
+/// The real API on Kestrel (embedded default: one co-hosted silo) and the real sandbox provider,
+/// each on its own loopback port, talking over HTTP.
+/// </summary>
+public sealed class ApiFixture : IAsyncLifetime
+{
+    public const string KeyA = "key-tenant-a";
+    public const string KeyB = "key-tenant-b";
+    private static int _next;
+    private WebApplication _app = null!;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public RunningSandbox Sandbox { get; private set; } = null!;
+
+    public static JsonSerializerOptions Json { get; } = CreateJson();
+
+    public static string NewId() => $"api-{Interlocked.Increment(ref _next)}.sandbox";
+
+    public async Task InitializeAsync()
+    {
+        var port = RunningSandbox.FreePort();
+        BaseUrl = $"http://127.0.0.1:{port}";
+        Sandbox = await RunningSandbox.StartAsync([BaseUrl + "/callback"]);
+        _app = ActorOAuthApp.Build(
+        [
+            "--environment=Development",
+            $"--urls={BaseUrl}",
+            $"--ActorOAuth:PublicBaseUrl={BaseUrl}",
+            "--ActorOAuth:Sandbox:Enabled=false",
+            $"--ActorOAuth:ApiKeys:{KeyA}=tenant-a",
+            $"--ActorOAuth:ApiKeys:{KeyB}=tenant-b",
+            "--ActorOAuth:Tenants:tenant-a:ReturnUrlOrigins:0=https://app.example.com",
+            $"--ActorOAuth:Providers:sandbox:AuthorizeUrl={Sandbox.AuthorizeUrl}",
+            $"--ActorOAuth:Providers:sandbox:TokenUrl={Sandbox.TokenUrl}",
+            $"--ActorOAuth:Providers:sandbox:RevokeUrl={Sandbox.RevokeUrl}",
+            $"--Orleans:SiloPort={RunningSandbox.FreePort()}",
+            $"--Orleans:GatewayPort={RunningSandbox.FreePort()}",
+        ]);
+        await _app.StartAsync();
+    }
+
+    /// <summary>An API client for a tenant (no key when <paramref name="apiKey"/> is null). Never follows redirects.</summary>
+    public HttpClient Client(string? apiKey = KeyA)
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(BaseUrl) };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        return client;
+    }
+
+    public object SandboxSettings(bool pkce = true) => new
+    {
+        provider = "sandbox",
+        clientId = RunningSandbox.ClientId,
+        clientSecret = RunningSandbox.ClientSecret,
+        scopes = new[] { "files.read", "offline_access" },
+        pkce,
+    };
+
+    /// <summary>PUT, authorize, approve at the sandbox, follow the redirect to /callback. Returns the callback response.</summary>
+    public async Task<HttpResponseMessage> ConnectAsync(HttpClient api, string id, bool approve = true, object? settings = null)
+    {
+        (await api.PutAsJsonAsync($"/api/connections/{id}", settings ?? SandboxSettings())).EnsureSuccessStatusCode();
+        var authorize = await api.PostAsJsonAsync($"/api/connections/{id}/authorize", new { });
+        authorize.EnsureSuccessStatusCode();
+        var url = (await authorize.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("authorizationUrl").GetString()!;
+        var callback = await RunningSandbox.ConsentAsync(url, approve);
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        return await browser.GetAsync(callback);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Sandbox.DisposeAsync();
+    }
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        ActorOAuthApp.ConfigureJson(options);
+        return options;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<ApiFixture>
+{
+    public const string Name = "api";
+}

@@ -1,0 +1,233 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ActorOAuth.Testing;
+
+namespace ActorOAuth.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class ConnectFlowApiTests(ApiFixture fixture)
+{
+    [Fact]
+    public async Task The_full_flow_connects_hands_out_a_live_token_and_disconnect_revokes_it()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+
+        var put = await api.PutAsJsonAsync($"/api/connections/{id}", fixture.SandboxSettings());
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        var created = await put.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("pending", created.GetProperty("status").GetString());
+        Assert.False(created.TryGetProperty("clientSecret", out _));
+        Assert.Equal(fixture.BaseUrl + "/callback", created.GetProperty("callbackUrl").GetString());
+
+        var callback = await fixture.ConnectAsync(api, id);
+        Assert.Equal(HttpStatusCode.OK, callback.StatusCode);
+        Assert.Contains("Authorization completed successfully", await callback.Content.ReadAsStringAsync());
+        Assert.Equal("no-referrer", callback.Headers.GetValues("Referrer-Policy").Single());
+
+        var view = await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}");
+        Assert.Equal("configured", view.GetProperty("status").GetString());
+        Assert.True(view.GetProperty("hasRefreshToken").GetBoolean());
+
+        var tokenResponse = await api.PostAsJsonAsync($"/api/connections/{id}/token", new { forceRefresh = false });
+        Assert.Equal(HttpStatusCode.OK, tokenResponse.StatusCode);
+        Assert.Equal("no-store", tokenResponse.Headers.CacheControl?.ToString());
+        var token = await tokenResponse.Content.ReadFromJsonAsync<JsonElement>();
+        var accessToken = token.GetProperty("accessToken").GetString()!;
+        Assert.Equal("Bearer", token.GetProperty("tokenType").GetString());
+        Assert.True(await fixture.Sandbox.IsActiveAsync(accessToken));
+        Assert.Equal("used", (await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}")).GetProperty("status").GetString());
+
+        var disconnect = await api.PostAsync($"/api/connections/{id}/disconnect", null);
+        Assert.Equal(HttpStatusCode.OK, disconnect.StatusCode);
+        Assert.Equal("disconnected", (await disconnect.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.False(await fixture.Sandbox.IsActiveAsync(accessToken));
+
+        var after = await api.PostAsync($"/api/connections/{id}/token", null);
+        Assert.Equal(HttpStatusCode.Conflict, after.StatusCode);
+        Assert.Equal("application/problem+json", after.Content.Headers.ContentType?.MediaType);
+
+        var logs = await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}/logs");
+        var events = logs.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("event").GetString()).ToList();
+        Assert.Equal(["revoked", "revoked", "disconnected", "used", "token_exchanged", "callback_received", "authorize_started", "settings_updated", "created"], events);
+        Assert.DoesNotContain(accessToken, logs.GetRawText());
+    }
+
+    [Fact]
+    public async Task Deny_at_the_sandbox_ends_in_a_readable_failure_page_and_a_logged_error()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+
+        var callback = await fixture.ConnectAsync(api, id, approve: false);
+
+        Assert.Equal(HttpStatusCode.BadRequest, callback.StatusCode);
+        Assert.Equal("text/html", callback.Content.Headers.ContentType?.MediaType);
+        var page = await callback.Content.ReadAsStringAsync();
+        Assert.Contains("Access was not granted", page);
+        Assert.Contains("access_denied", page);
+        var logs = await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}/logs?limit=1");
+        var entry = logs.GetProperty("items")[0];
+        Assert.Equal("authorization_denied", entry.GetProperty("event").GetString());
+        Assert.Equal("error", entry.GetProperty("level").GetString());
+    }
+
+    [Fact]
+    public async Task A_replayed_callback_shows_a_400_page_and_changes_nothing()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        (await api.PutAsJsonAsync($"/api/connections/{id}", fixture.SandboxSettings())).EnsureSuccessStatusCode();
+        var authorize = await (await api.PostAsync($"/api/connections/{id}/authorize", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var location = await RunningSandbox.ConsentAsync(authorize.GetProperty("authorizationUrl").GetString()!, approve: true);
+        using var browser = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(location)).StatusCode);
+        var before = await api.GetStringAsync($"/api/connections/{id}");
+        var logsBefore = await api.GetStringAsync($"/api/connections/{id}/logs");
+
+        var replay = await browser.GetAsync(location);
+
+        Assert.Equal(HttpStatusCode.BadRequest, replay.StatusCode);
+        Assert.Contains("expired or was already used", await replay.Content.ReadAsStringAsync());
+        Assert.Equal(before, await api.GetStringAsync($"/api/connections/{id}"));
+        Assert.Equal(logsBefore, await api.GetStringAsync($"/api/connections/{id}/logs"));
+    }
+
+    [Fact]
+    public async Task A_return_url_of_an_allowed_origin_redirects_there_after_the_callback()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        (await api.PutAsJsonAsync($"/api/connections/{id}", fixture.SandboxSettings())).EnsureSuccessStatusCode();
+
+        var refused = await api.PostAsJsonAsync($"/api/connections/{id}/authorize", new { returnUrl = "https://evil.example.net/x" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+
+        var authorize = await (await api.PostAsJsonAsync($"/api/connections/{id}/authorize", new { returnUrl = "https://app.example.com/done" }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var location = await RunningSandbox.ConsentAsync(authorize.GetProperty("authorizationUrl").GetString()!, approve: true);
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var callback = await browser.GetAsync(location);
+
+        Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
+        Assert.Equal("https://app.example.com/done", callback.Headers.Location?.ToString());
+    }
+
+    [Fact]
+    public async Task Hidden_settings_are_left_out_of_every_view()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        var settings = new
+        {
+            provider = "sandbox",
+            clientId = RunningSandbox.ClientId,
+            clientSecret = RunningSandbox.ClientSecret,
+            scopes = new[] { "files.read", "offline_access" },
+            hidden = new[] { "clientId", "tokenUrl", "authorizeUrl" },
+        };
+        var put = await (await api.PutAsJsonAsync($"/api/connections/{id}", settings)).Content.ReadFromJsonAsync<JsonElement>();
+        await fixture.ConnectAsync(api, id, settings: settings);
+        var get = await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}");
+        var list = await api.GetFromJsonAsync<JsonElement>("/api/connections?limit=200");
+        var listed = list.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
+
+        foreach (var view in new[] { put, get, listed })
+        {
+            Assert.False(view.TryGetProperty("clientId", out _));
+            Assert.False(view.TryGetProperty("tokenUrl", out _));
+            Assert.False(view.TryGetProperty("authorizeUrl", out _));
+            Assert.True(view.TryGetProperty("revokeUrl", out _));
+        }
+    }
+
+    [Fact]
+    public async Task Listing_pages_through_a_tenants_connections_and_filters_by_status()
+    {
+        using var api = fixture.Client(ApiFixture.KeyB);
+        var ids = Enumerable.Range(0, 5).Select(_ => ApiFixture.NewId()).ToList();
+        foreach (var id in ids)
+        {
+            (await api.PutAsJsonAsync($"/api/connections/{id}", fixture.SandboxSettings())).EnsureSuccessStatusCode();
+        }
+
+        await fixture.ConnectAsync(api, ids[0]);
+
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await api.GetFromJsonAsync<JsonElement>($"/api/connections?limit=2{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}");
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetString()!));
+            cursor = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetString();
+        }
+        while (cursor is not null);
+
+        Assert.Superset(ids.ToHashSet(), seen.ToHashSet());
+        Assert.Equal(seen.Order(StringComparer.Ordinal), seen);
+        var configured = await api.GetFromJsonAsync<JsonElement>("/api/connections?status=configured&limit=200");
+        Assert.Contains(configured.GetProperty("items").EnumerateArray(), c => c.GetProperty("id").GetString() == ids[0]);
+        Assert.All(configured.GetProperty("items").EnumerateArray(), c => Assert.Equal("configured", c.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task Reporting_an_error_errors_a_connected_connection_and_a_pending_one_answers_409()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        (await api.PutAsJsonAsync($"/api/connections/{id}", fixture.SandboxSettings())).EnsureSuccessStatusCode();
+        var pending = await api.PostAsJsonAsync($"/api/connections/{id}/errors", new { code = "unauthorized", message = "401 from Dropbox" });
+        Assert.Equal(HttpStatusCode.Conflict, pending.StatusCode);
+
+        await fixture.ConnectAsync(api, id);
+        var reported = await api.PostAsJsonAsync($"/api/connections/{id}/errors", new { code = "unauthorized", message = "401 from Dropbox" });
+
+        Assert.Equal(HttpStatusCode.NoContent, reported.StatusCode);
+        var view = await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}");
+        Assert.Equal("errored", view.GetProperty("status").GetString());
+        Assert.Equal("unauthorized", view.GetProperty("lastError").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Delete_disconnects_and_forgets()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        await fixture.ConnectAsync(api, id);
+        var token = (await (await api.PostAsync($"/api/connections/{id}/token", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/connections/{id}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/connections/{id}")).StatusCode);
+        Assert.False(await fixture.Sandbox.IsActiveAsync(token));
+    }
+
+    [Fact]
+    public async Task The_callback_url_endpoint_answers_the_public_callback()
+    {
+        using var api = fixture.Client();
+        var body = await api.GetFromJsonAsync<JsonElement>("/api/callback-url");
+        Assert.Equal(fixture.BaseUrl + "/callback", body.GetProperty("callbackUrl").GetString());
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_every_endpoint()
+    {
+        using var client = fixture.Client(apiKey: null);
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+        foreach (var (path, method) in new[]
+        {
+            ("/api/connections", "get"), ("/api/connections/{id}", "put"), ("/api/connections/{id}", "get"), ("/api/connections/{id}", "delete"),
+            ("/api/connections/{id}/authorize", "post"), ("/api/connections/{id}/token", "post"), ("/api/connections/{id}/errors", "post"),
+            ("/api/connections/{id}/disconnect", "post"), ("/api/connections/{id}/logs", "get"), ("/api/callback-url", "get"),
+        })
+        {
+            Assert.True(paths.GetProperty(path).TryGetProperty(method, out var operation), $"{method} {path}");
+            Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _), $"{method} {path} documents 401");
+        }
+
+        Assert.True(paths.GetProperty("/api/connections/{id}/token").GetProperty("post").GetProperty("responses").TryGetProperty("503", out _));
+    }
+}

@@ -1,0 +1,61 @@
+using ActorOAuth.Abstractions;
+using ActorOAuth.Testing;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace ActorOAuth.Grains.Tests;
+
+public sealed class ClusterFixture : ClusterWithSandbox, IAsyncLifetime
+{
+    private static int _next;
+
+    /// <summary>A fresh connection key per test.</summary>
+    public static string NewKey(string tenant = "tenant-a") => ConnectionKeys.For(tenant, $"conn-{Interlocked.Increment(ref _next)}");
+
+    public ConnectionSettings SandboxSettings(bool pkce = true, string? tokenAuthMethod = null) => new()
+    {
+        AuthorizeUrl = Sandbox.AuthorizeUrl,
+        TokenUrl = Sandbox.TokenUrl,
+        RevokeUrl = Sandbox.RevokeUrl,
+        ClientId = RunningSandbox.ClientId,
+        ClientSecret = RunningSandbox.ClientSecret,
+        Scopes = ["files.read", "offline_access"],
+        Pkce = pkce,
+        TokenAuthMethod = tokenAuthMethod,
+    };
+
+    /// <summary>Saves, authorizes, approves at the sandbox and completes the callback.</summary>
+    public async Task<IConnectionGrain> ConnectAsync(string key, ConnectionSettings? settings = null)
+    {
+        var grain = Grains.GetGrain<IConnectionGrain>(key);
+        await grain.Save(settings ?? SandboxSettings(), RedirectUri);
+        var callback = await ConsentAsync(grain, approve: true);
+        var outcome = await grain.CompleteCallback(callback);
+        Assert.True(outcome.Succeeded, $"{outcome.ErrorCode}: {outcome.ErrorDescription}");
+        return grain;
+    }
+
+    /// <summary>Starts an authorization and answers the consent page; returns what the browser would bring to /callback.</summary>
+    public static async Task<CallbackRequest> ConsentAsync(IConnectionGrain grain, bool approve)
+    {
+        var start = await grain.Authorize(RedirectUri, null);
+        var location = await RunningSandbox.ConsentAsync(start.AuthorizationUrl, approve);
+        return ToCallback(location);
+    }
+
+    public static CallbackRequest ToCallback(Uri location)
+    {
+        var query = QueryHelpers.ParseQuery(location.Query);
+        string? Get(string name) => query.TryGetValue(name, out var v) ? v.ToString() : null;
+        return new CallbackRequest(Get("state")!, Get("code"), Get("error"), Get("error_description"), Get("iss"));
+    }
+
+    Task IAsyncLifetime.InitializeAsync() => InitializeAsync();
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

@@ -1,0 +1,260 @@
+using ActorOAuth.Abstractions;
+using ActorOAuth.Testing;
+
+namespace ActorOAuth.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ConnectFlowTests(ClusterFixture fixture)
+{
+    private IConnectionGrain Grain(string key) => fixture.Grains.GetGrain<IConnectionGrain>(key);
+
+    [Fact]
+    public async Task Saving_settings_creates_a_pending_connection_that_never_shows_the_secret()
+    {
+        var grain = Grain(ClusterFixture.NewKey());
+        var first = await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var second = await grain.Save(fixture.SandboxSettings() with { Metadata = new Dictionary<string, string> { ["customer"] = "acme" } }, ClusterWithSandbox.RedirectUri);
+
+        Assert.True(first.Created);
+        Assert.False(second.Created);
+        Assert.Equal(ConnectionStatus.Pending, second.Connection.Status);
+        Assert.Equal("acme", second.Connection.Metadata["customer"]);
+        Assert.Equal(["settings_updated", "created"], (await grain.GetLogs(10)).Select(e => e.Event));
+    }
+
+    [Theory]
+    [InlineData(true, null)]
+    [InlineData(false, TokenAuthMethods.ClientSecretPost)]
+    public async Task Authorize_callback_and_exchange_configure_the_connection(bool pkce, string? authMethod)
+    {
+        var grain = await fixture.ConnectAsync(ClusterFixture.NewKey(), fixture.SandboxSettings(pkce, authMethod));
+
+        var view = await grain.Get();
+        Assert.Equal(ConnectionStatus.Configured, view.Status);
+        Assert.True(view.HasRefreshToken);
+        Assert.Contains("files.read", view.GrantedScopes);
+        Assert.NotNull(view.AccessTokenExpiresAt);
+        Assert.NotNull(view.NextRefreshAt);
+        Assert.Equal(["token_exchanged", "callback_received", "authorize_started", "created"], (await grain.GetLogs(10)).Select(e => e.Event));
+    }
+
+    [Fact]
+    public async Task The_authorization_url_carries_state_pkce_exact_redirect_uri_and_extra_parameters()
+    {
+        var grain = Grain(ClusterFixture.NewKey());
+        await grain.Save(fixture.SandboxSettings() with { AuthorizeParams = new Dictionary<string, string> { ["access_type"] = "offline" } }, ClusterWithSandbox.RedirectUri);
+
+        var start = await grain.Authorize(ClusterWithSandbox.RedirectUri, null);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(start.AuthorizationUrl).Query);
+
+        Assert.Equal("code", query["response_type"]);
+        Assert.Equal(ClusterWithSandbox.RedirectUri, query["redirect_uri"]);
+        Assert.Equal("files.read offline_access", query["scope"]);
+        Assert.Equal("S256", query["code_challenge_method"]);
+        Assert.Equal("offline", query["access_type"]);
+        Assert.True(Convert.FromBase64String(query["state"].ToString().Replace('-', '+').Replace('_', '/') + "=").Length >= 16);
+        Assert.Equal(fixture.Time.GetUtcNow().AddMinutes(10), start.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task Fetching_the_token_marks_the_connection_used_and_hands_out_a_live_token()
+    {
+        var grain = await fixture.ConnectAsync(ClusterFixture.NewKey());
+
+        var token = await grain.GetAccessToken(forceRefresh: false);
+
+        Assert.Equal(ConnectionStatus.Used, (await grain.Get()).Status);
+        Assert.True(await fixture.Sandbox.IsActiveAsync(token.AccessToken));
+        Assert.Equal("used", (await grain.GetLogs(1))[0].Event);
+    }
+
+    [Fact]
+    public async Task A_replayed_state_is_refused_and_changes_nothing()
+    {
+        var grain = Grain(ClusterFixture.NewKey());
+        await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
+        Assert.True((await grain.CompleteCallback(callback)).Succeeded);
+        var before = await grain.Get();
+        var logsBefore = await grain.GetLogs(50);
+
+        var replay = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.CompleteCallback(callback));
+
+        Assert.Equal(ConnectionProblemKind.InvalidState, replay.Kind);
+        Assert.Equivalent(before, await grain.Get(), strict: true);
+        Assert.Equal(logsBefore, await grain.GetLogs(50));
+    }
+
+    [Fact]
+    public async Task An_expired_state_is_refused_and_changes_nothing()
+    {
+        var grain = Grain(ClusterFixture.NewKey());
+        await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
+        var before = await grain.Get();
+        fixture.Time.Advance(TimeSpan.FromMinutes(11));
+
+        var expired = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.CompleteCallback(callback));
+
+        Assert.Equal(ConnectionProblemKind.InvalidState, expired.Kind);
+        Assert.Equal(ConnectionStatus.Pending, (await grain.Get()).Status);
+        Assert.Equal(before.UpdatedAt, (await grain.Get()).UpdatedAt);
+    }
+
+    [Fact]
+    public async Task A_forged_state_is_refused()
+    {
+        var grain = Grain(ClusterFixture.NewKey());
+        await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
+
+        var forged = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.CompleteCallback(callback with { State = callback.State + "x" }));
+
+        Assert.Equal(ConnectionProblemKind.InvalidState, forged.Kind);
+        Assert.True((await grain.CompleteCallback(callback)).Succeeded);
+    }
+
+    [Fact]
+    public async Task A_newer_authorization_discards_the_older_attempt()
+    {
+        var grain = Grain(ClusterFixture.NewKey());
+        await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var older = await ClusterFixture.ConsentAsync(grain, approve: true);
+        var newer = await ClusterFixture.ConsentAsync(grain, approve: true);
+
+        await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.CompleteCallback(older));
+        Assert.True((await grain.CompleteCallback(newer)).Succeeded);
+    }
+
+    [Fact]
+    public async Task Denying_at_the_provider_logs_the_error_and_a_first_connection_stays_pending()
+    {
+        var grain = Grain(ClusterFixture.NewKey());
+        await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var callback = await ClusterFixture.ConsentAsync(grain, approve: false);
+
+        var outcome = await grain.CompleteCallback(callback);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal("access_denied", outcome.ErrorCode);
+        var view = await grain.Get();
+        Assert.Equal(ConnectionStatus.Pending, view.Status);
+        Assert.Equal("access_denied", view.LastError?.Code);
+        Assert.Equal("authorization_denied", (await grain.GetLogs(1))[0].Event);
+    }
+
+    [Fact]
+    public async Task A_failed_code_exchange_errors_the_connection_and_keeps_existing_tokens()
+    {
+        var grain = await fixture.ConnectAsync(ClusterFixture.NewKey());
+        var token = await grain.GetAccessToken(false);
+        await grain.Save(fixture.SandboxSettings() with { ClientSecret = "wrong-secret" }, ClusterWithSandbox.RedirectUri);
+        var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
+
+        var outcome = await grain.CompleteCallback(callback);
+
+        Assert.False(outcome.Succeeded);
+        Assert.True(outcome.ProviderTokenEndpointFailed);
+        Assert.Equal("invalid_client", outcome.ErrorCode);
+        var view = await grain.Get();
+        Assert.Equal(ConnectionStatus.Errored, view.Status);
+        Assert.True(view.HasRefreshToken);
+        Assert.Equal("token_exchange_failed", (await grain.GetLogs(1))[0].Event);
+        Assert.True(await fixture.Sandbox.IsActiveAsync(token.AccessToken));
+    }
+
+    [Fact]
+    public async Task A_reported_error_errors_a_connected_connection_and_is_refused_for_a_pending_one()
+    {
+        var pending = Grain(ClusterFixture.NewKey());
+        await pending.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var refused = await Assert.ThrowsAsync<ConnectionProblemException>(() => pending.ReportError("unauthorized", "401"));
+        Assert.Equal(ConnectionProblemKind.Conflict, refused.Kind);
+
+        var connected = await fixture.ConnectAsync(ClusterFixture.NewKey());
+        await connected.ReportError("unauthorized", "401 from the provider");
+
+        var view = await connected.Get();
+        Assert.Equal(ConnectionStatus.Errored, view.Status);
+        Assert.Equal(new ConnectionError(fixture.Time.GetUtcNow(), "unauthorized", "401 from the provider"), view.LastError);
+        Assert.Equal("error_reported", (await connected.GetLogs(1))[0].Event);
+    }
+
+    [Fact]
+    public async Task Disconnect_revokes_both_tokens_and_deletes_them()
+    {
+        var grain = await fixture.ConnectAsync(ClusterFixture.NewKey());
+        var token = await grain.GetAccessToken(false);
+
+        var view = await grain.Disconnect();
+
+        Assert.Equal(ConnectionStatus.Disconnected, view.Status);
+        Assert.False(view.HasRefreshToken);
+        Assert.False(await fixture.Sandbox.IsActiveAsync(token.AccessToken));
+        var logs = (await grain.GetLogs(3)).Select(e => e.Event).ToList();
+        Assert.Equal(["revoked", "revoked", "disconnected"], logs);
+        var conflict = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(false));
+        Assert.Equal(ConnectionProblemKind.Conflict, conflict.Kind);
+    }
+
+    [Fact]
+    public async Task A_failed_revocation_still_deletes_the_tokens_and_is_logged()
+    {
+        var closedPort = RunningSandbox.FreePort();
+        var settings = fixture.SandboxSettings() with { RevokeUrl = $"http://127.0.0.1:{closedPort}/revoke" };
+        var grain = await fixture.ConnectAsync(ClusterFixture.NewKey(), settings);
+
+        var view = await grain.Disconnect();
+
+        Assert.Equal(ConnectionStatus.Disconnected, view.Status);
+        Assert.False(view.HasRefreshToken);
+        Assert.Null(view.AccessTokenExpiresAt);
+        var logs = await grain.GetLogs(3);
+        Assert.Equal(["revoke_failed", "revoke_failed", "disconnected"], logs.Select(e => e.Event));
+        await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(false));
+    }
+
+    [Fact]
+    public async Task Delete_forgets_the_connection()
+    {
+        var key = ClusterFixture.NewKey();
+        var grain = await fixture.ConnectAsync(key);
+
+        await grain.Delete();
+
+        var missing = await Assert.ThrowsAsync<ConnectionProblemException>(() => Grain(key).Get());
+        Assert.Equal(ConnectionProblemKind.NotFound, missing.Kind);
+    }
+
+    [Fact]
+    public async Task Tenant_a_cannot_reach_tenant_b_connection_with_the_same_id()
+    {
+        var keyA = ClusterFixture.NewKey("tenant-a");
+        var keyB = ConnectionKeys.For("tenant-b", ConnectionKeys.Split(keyA).ConnectionId);
+        await fixture.ConnectAsync(keyA);
+
+        var missing = await Assert.ThrowsAsync<ConnectionProblemException>(() => Grain(keyB).GetAccessToken(false));
+        Assert.Equal(ConnectionProblemKind.NotFound, missing.Kind);
+
+        var grainB = Grain(keyB);
+        await grainB.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var callbackForA = await ClusterFixture.ConsentAsync(Grain(keyA), approve: true);
+        await Assert.ThrowsAsync<ConnectionProblemException>(() => grainB.CompleteCallback(callbackForA));
+        Assert.Equal(ConnectionStatus.Pending, (await grainB.Get()).Status);
+    }
+
+    [Fact]
+    public async Task The_log_is_bounded_and_newest_first()
+    {
+        var grain = Grain(ClusterFixture.NewKey());
+        for (var i = 0; i < new ConnectionOptions().MaxLogEntries + 20; i++)
+        {
+            await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        }
+
+        var logs = await grain.GetLogs(10_000);
+        Assert.Equal(new ConnectionOptions().MaxLogEntries, logs.Count);
+        Assert.DoesNotContain(logs, e => e.Event == "created");
+        Assert.True(logs.Zip(logs.Skip(1)).All(p => p.First.At >= p.Second.At));
+    }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, installing what the tests need first.
+# Results (TRX) land in TestResults/ at the repository root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rm -rf TestResults
+dotnet build ActorOAuth.sln -c Release
+dotnet test ActorOAuth.sln -c Release --no-build \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory TestResults "$@"
