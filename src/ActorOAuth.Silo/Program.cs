@@ -1,14 +1,4 @@
-using ActorOAuth.Grains;
+using ActorOAuth.Silo;
 
-// A standalone silo hosting the ActorOAuth grains. Until the PostgreSQL providers are wired in,
-// it runs with localhost clustering and in-memory storage and reminders.
-var builder = WebApplication.CreateBuilder(args);
-builder.UseOrleans(silo => silo
-    .UseLocalhostClustering()
-    .AddMemoryGrainStorage(GrainStorage.Name)
-    .UseInMemoryReminderService());
-builder.Services.AddActorOAuthGrains();
-
-var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok(new { status = "up" }));
-app.Run();
+// `dotnet run --project src/ActorOAuth.Silo [-- run|migrate|reencrypt|new-key] [--Setting=value ...]`
+return await SiloCommands.RunAsync(args);
