@@ -67,6 +67,17 @@ wait_ready() {
   die "nothing ready on 127.0.0.1:$port$path after ${timeout}s"
 }
 
+# Waits until anything answers HTTP on 127.0.0.1:$1 (or $2 seconds pass), failing with the log $3.
+wait_answers() {
+  local port="$1" deadline=$(( SECONDS + ${2:-60} ))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    [ "$(http_status "$port" /)" != "000" ] && return 0
+    sleep 0.5
+  done
+  [ -n "${3:-}" ] && tail -n 40 "$3" >&2
+  die "nothing answers on 127.0.0.1:$port"
+}
+
 load_env() {
   [ -f "$ENV_FILE" ] || die "no local cluster in $STATE_DIR (start one with deploy/local/up.sh)"
   # shellcheck disable=SC1090

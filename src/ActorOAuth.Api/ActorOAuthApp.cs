@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using ActorOAuth.Api.Callback;
 using ActorOAuth.Api.Connections;
 using ActorOAuth.Api.Infrastructure;
-using ActorOAuth.Grains;
 using Microsoft.AspNetCore.Authentication;
 
 namespace ActorOAuth.Api;
@@ -16,16 +15,7 @@ public static class ActorOAuthApp
         var builder = WebApplication.CreateBuilder(args);
         builder.Services.AddOptions<ActorOAuthOptions>().BindConfiguration(ActorOAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        var orleans = builder.Configuration.GetSection("Orleans");
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(
-                siloPort: orleans.GetValue("SiloPort", 11111),
-                gatewayPort: orleans.GetValue("GatewayPort", 30000),
-                serviceId: orleans.GetValue("ServiceId", "actoroauth")!,
-                clusterId: orleans.GetValue("ClusterId", "embedded")!)
-            .AddMemoryGrainStorage(GrainStorage.Name)
-            .UseInMemoryReminderService());
-        builder.Services.AddActorOAuthGrains();
+        OrleansHosting.Configure(builder);
         SandboxHost.AddIfEnabled(builder);
 
         builder.Services.AddProblemDetails();
@@ -47,6 +37,7 @@ public static class ActorOAuthApp
         app.MapOpenApi();
         app.MapConnections();
         app.MapCallback();
+        app.MapHealth();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
         return app;
     }

@@ -1,0 +1,120 @@
+using System.ComponentModel.DataAnnotations;
+using ActorOAuth.Grains;
+using Orleans.Configuration;
+
+namespace ActorOAuth.Api;
+
+/// <summary>
+/// Where the grains run. <c>ActorOAuth:Mode</c> = <c>Embedded</c> (default): this process co-hosts one silo with
+/// in-memory storage and reminders, configured by <c>Orleans:SiloPort/GatewayPort/ServiceId/ClusterId</c>.
+/// <c>Cluster</c>: this process is a pure Orleans client of the silos registered in the PostgreSQL membership
+/// table named by <c>ActorOAuth:Cluster</c> (<see cref="ClusterClientOptions"/>).
+/// </summary>
+public static class OrleansHosting
+{
+    public const string ModeKey = "ActorOAuth:Mode";
+
+    public static HostingMode Mode(IConfiguration configuration) => configuration.GetValue(ModeKey, HostingMode.Embedded);
+
+    public static void Configure(WebApplicationBuilder builder)
+    {
+        if (Mode(builder.Configuration) == HostingMode.Cluster)
+        {
+            var cluster = ClusterClientOptions.Read(builder.Configuration);
+            builder.Services.AddSingleton(cluster);
+            builder.UseOrleansClient(client => client
+                .Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = cluster.ClusterId;
+                    o.ServiceId = cluster.ServiceId;
+                })
+                .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout)
+                .UseAdoNetClustering(o =>
+                {
+                    o.Invariant = cluster.Invariant;
+                    o.ConnectionString = cluster.ConnectionString;
+                })
+                .UseConnectionRetryFilter<KeepTryingToConnect>());
+        }
+        else
+        {
+            var orleans = builder.Configuration.GetSection("Orleans");
+            builder.UseOrleans(silo => silo
+                .UseLocalhostClustering(
+                    siloPort: orleans.GetValue("SiloPort", 11111),
+                    gatewayPort: orleans.GetValue("GatewayPort", 30000),
+                    serviceId: orleans.GetValue("ServiceId", "actoroauth")!,
+                    clusterId: orleans.GetValue("ClusterId", "embedded")!)
+                .AddMemoryGrainStorage(GrainStorage.Name)
+                .UseInMemoryReminderService());
+            builder.Services.AddActorOAuthGrains();
+        }
+
+        ApiHealth.Add(builder);
+    }
+}
+
+/// <summary>
+/// Started before any silo (or while none is up), the API waits for the cluster instead of exiting: it retries every
+/// 2 seconds until a gateway answers or the process is stopped. Kestrel starts only once connected.
+/// </summary>
+internal sealed partial class KeepTryingToConnect(ILogger<KeepTryingToConnect> logger) : IClientConnectionRetryFilter
+{
+    public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+    {
+        LogRetry(logger, exception.Message);
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        return !cancellationToken.IsCancellationRequested;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No silo reachable yet ({Reason}); retrying in 2 seconds")]
+    private static partial void LogRetry(ILogger logger, string reason);
+}
+
+/// <summary>How the API hosts or reaches the grains.</summary>
+public enum HostingMode
+{
+    /// <summary>One silo co-hosted in this process, in-memory storage (the default; state is lost on exit).</summary>
+    Embedded,
+
+    /// <summary>A pure Orleans client of a PostgreSQL-backed cluster of <c>ActorOAuth.Silo</c> processes.</summary>
+    Cluster,
+}
+
+/// <summary>How a cluster-mode API process finds the silos. Section <c>ActorOAuth:Cluster</c>, shared with the silos.</summary>
+public sealed class ClusterClientOptions
+{
+    public const string Section = "ActorOAuth:Cluster";
+
+    /// <summary>The PostgreSQL database whose membership table lists the silos' gateways. Required in cluster mode.</summary>
+    [Required(ErrorMessage = "ActorOAuth:Cluster:ConnectionString is required when ActorOAuth:Mode is Cluster.")]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The ADO.NET invariant of the database driver. Default <c>Npgsql</c>.</summary>
+    [Required]
+    public string Invariant { get; set; } = "Npgsql";
+
+    /// <summary>The Orleans cluster id of the silos. Default <c>actoroauth</c>.</summary>
+    [Required]
+    public string ClusterId { get; set; } = "actoroauth";
+
+    /// <summary>The Orleans service id of the silos. Default <c>actoroauth</c>.</summary>
+    [Required]
+    public string ServiceId { get; set; } = "actoroauth";
+
+    /// <summary>How long one grain call may take before the API gives up on it. Default 30 seconds.</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public static ClusterClientOptions Read(IConfiguration configuration)
+    {
+        var options = new ClusterClientOptions();
+        configuration.GetSection(Section).Bind(options);
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true) || options.ResponseTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, results.Select(r => r.ErrorMessage).DefaultIfEmpty("ActorOAuth:Cluster:ResponseTimeout must be positive.")));
+        }
+
+        return options;
+    }
+}
