@@ -2,6 +2,8 @@ using ActorOAuth.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Reminders;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace ActorOAuth.Testing;
@@ -31,14 +33,68 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
 
     public IGrainFactory Grains => Cluster.Client;
 
+    /// <summary>Every call the grains made to a provider's token endpoint.</summary>
+    public ProviderCallLog ProviderCalls { get; } = new();
+
+    /// <summary>Reads a connection's persisted state straight from storage (tokens included), as a test may.</summary>
+    public async Task<ConnectionState> ReadStateAsync(string connectionKey)
+    {
+        var storage = Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+        var state = new GrainState<ConnectionState>(new ConnectionState());
+        await storage.ReadStateAsync("connection", GrainId.Create("connection", connectionKey), state);
+        return state.State!;
+    }
+
+    /// <summary>The connection's refresh reminder, or null when none is registered.</summary>
+    public async Task<ReminderEntry?> ReadReminderAsync(string connectionKey)
+    {
+        var table = Cluster.Silos[0].ServiceProvider.GetRequiredService<IReminderTable>();
+        return await table.ReadRow(GrainId.Create("connection", connectionKey), "refresh");
+    }
+
+    /// <summary>
+    /// Polls <paramref name="condition"/> while nudging simulated time forward by 10 ms a poll: a timer
+    /// the reminder service creates after an <c>Advance</c> only fires on the next one.
+    /// </summary>
+    public Task WhileTimePasses(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null) =>
+        Eventually(async () =>
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(10));
+            return await condition();
+        }, timeout, because);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing after <paramref name="timeout"/> of real time.</summary>
+    public static async Task Eventually(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Condition not met in time" + (because is null ? "." : ": " + because));
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public async Task InitializeAsync()
     {
         Sandbox = await RunningSandbox.StartAsync([RedirectUri], _accessTokenLifetime);
         var builder = new InProcessTestClusterBuilder((short)_silos);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(GrainStorage.Name).UseInMemoryReminderService();
+            silo.UseInMemoryReminderService();
+            // Keep every reminder loaded on simulated time: the table refresh runs on the real clock,
+            // so a reminder evicted past the loading window would only come back minutes of real time later.
+            silo.Configure<ReminderOptions>(o =>
+            {
+                o.ReminderLoadingWindow = TimeSpan.FromDays(30);
+                o.RefreshReminderListPeriod = TimeSpan.FromSeconds(1);
+            });
+            silo.Services.AddGrainStorage(GrainStorage.Name, (services, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(services));
             silo.Services.AddActorOAuthGrains();
+            silo.Services.AddHttpClient(ProviderClient.HttpClientName).AddHttpMessageHandler(() => ProviderCalls.CreateHandler(Time));
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
             silo.Services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, Time);

@@ -101,6 +101,19 @@ public sealed partial class RunningSandbox : IAsyncDisposable
         return json.RootElement.GetProperty("active").GetBoolean();
     }
 
+    /// <summary>Revokes a token at the sandbox directly (RFC 7009), as a customer revoking access at the provider would.</summary>
+    public async Task RevokeAsync(string token)
+    {
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, RevokeUrl)
+        {
+            Content = new FormUrlEncodedContent([KeyValuePair.Create("token", token)]),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ClientId}:{ClientSecret}")));
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Tries a refresh token at the sandbox directly; returns the OAuth error code, or null when it worked.</summary>
     public async Task<string?> TryRefreshAsync(string refreshToken)
     {

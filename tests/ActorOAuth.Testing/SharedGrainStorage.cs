@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace ActorOAuth.Testing;
+
+/// <summary>
+/// Grain storage shared by every silo of the test process and outliving any of them, so a killed
+/// silo loses nothing — what a real database gives a production cluster. States are stored
+/// serialized, with ETags checked like a database provider does.
+/// </summary>
+public sealed class SharedGrainStorage(Serializer serializer) : IGrainStorage
+{
+    private static readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> Rows = new();
+    private static long _etag;
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (Rows.TryGetValue(Key(stateName, grainId), out var row))
+        {
+            grainState.State = serializer.Deserialize<T>(row.Data);
+            grainState.ETag = row.ETag;
+            grainState.RecordExists = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var etag = Interlocked.Increment(ref _etag).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var data = serializer.SerializeToArray(grainState.State);
+        Rows.AddOrUpdate(Key(stateName, grainId),
+            _ => grainState.ETag is null ? (data, etag) : throw Conflict(grainState.ETag, null),
+            (_, existing) => existing.ETag == grainState.ETag ? (data, etag) : throw Conflict(grainState.ETag, existing.ETag));
+        grainState.ETag = etag;
+        grainState.RecordExists = true;
+        return Task.CompletedTask;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        Rows.TryRemove(Key(stateName, grainId), out _);
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        return Task.CompletedTask;
+    }
+
+    private static string Key(string stateName, GrainId grainId) => $"{stateName}|{grainId}";
+
+    private static InconsistentStateException Conflict(string? expected, string? stored) =>
+        new($"ETag mismatch: the grain holds {expected ?? "none"}, storage holds {stored ?? "none"}.", stored ?? "", expected ?? "");
+}
