@@ -1,0 +1,147 @@
+using ActorOAuth.Api;
+using ActorOAuth.Silo;
+using ActorOAuth.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ActorOAuth.Cluster.Tests;
+
+/// <summary>
+/// Real cluster-mode hosts in this process against one PostgreSQL database: any number of <see cref="SiloHost"/>
+/// silos and one <see cref="ActorOAuthApp"/> in cluster mode (a pure Orleans client). Each host has its own ports.
+/// </summary>
+public sealed class LocalCluster(string connectionString, string clusterId) : IAsyncDisposable
+{
+    /// <summary>
+    /// Failure detection short enough for tests (a dead silo is declared dead within a few seconds); production keeps
+    /// Orleans' defaults.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> FastFailureDetection = new Dictionary<string, string>
+    {
+        ["ActorOAuth:Cluster:Membership:ProbeTimeout"] = "00:00:01",
+        ["ActorOAuth:Cluster:Membership:NumMissedProbesLimit"] = "2",
+        ["ActorOAuth:Cluster:Membership:NumVotesForDeathDeclaration"] = "1",
+        ["ActorOAuth:Cluster:Membership:TableRefreshTimeout"] = "00:00:02",
+        ["ActorOAuth:Cluster:Membership:DeathVoteExpirationTimeout"] = "00:00:10",
+        ["ActorOAuth:Cluster:Membership:IAmAliveTablePublishTimeout"] = "00:00:02",
+    };
+
+    public const string ApiKey = "cluster-key";
+    public const string Tenant = "cluster-tenant";
+
+    private readonly List<WebApplication> _silos = [];
+
+    /// <summary>Encryption settings every silo started from now on gets (key id → base64 key, and the active id).</summary>
+    public Dictionary<string, string> Keys { get; set; } = new() { ["k1"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i + 1)).ToArray()) };
+
+    public string? ActiveKey { get; set; }
+
+    /// <summary>More settings for every silo started from now on, e.g. <c>ActorOAuth:Connections:…</c>.</summary>
+    public Dictionary<string, string> SiloSettings { get; set; } = [];
+
+    public IReadOnlyList<WebApplication> Silos => _silos;
+
+    public WebApplication? Api { get; private set; }
+
+    public string ApiUrl { get; } = $"http://127.0.0.1:{RunningSandbox.FreePort()}";
+
+    public string ConnectionString => connectionString;
+
+    public string ClusterId => clusterId;
+
+    public async Task<WebApplication> StartSiloAsync()
+    {
+        var settings = new Dictionary<string, string>(FastFailureDetection)
+        {
+            ["ActorOAuth:Cluster:ConnectionString"] = connectionString,
+            ["ActorOAuth:Cluster:ClusterId"] = clusterId,
+            ["ActorOAuth:Cluster:AdvertisedAddress"] = "127.0.0.1",
+            ["ActorOAuth:Cluster:SiloPort"] = RunningSandbox.FreePort().ToString(),
+            ["ActorOAuth:Cluster:GatewayPort"] = RunningSandbox.FreePort().ToString(),
+            ["ActorOAuth:Cluster:SiloName"] = $"silo-{_silos.Count + 1}",
+            ["ActorOAuth:Cluster:ShutdownTimeout"] = "00:00:20",
+            ["urls"] = $"http://127.0.0.1:{RunningSandbox.FreePort()}",
+        };
+        foreach (var (id, key) in Keys)
+        {
+            settings[$"ActorOAuth:Encryption:Keys:{id}"] = key;
+        }
+
+        if (ActiveKey is not null)
+        {
+            settings["ActorOAuth:Encryption:ActiveKey"] = ActiveKey;
+        }
+
+        foreach (var (key, value) in SiloSettings)
+        {
+            settings[key] = value;
+        }
+
+        var silo = SiloHost.Build(Arguments(settings));
+        await silo.StartAsync();
+        _silos.Add(silo);
+        return silo;
+    }
+
+    public async Task StartApiAsync()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["urls"] = ApiUrl,
+            ["ActorOAuth:Mode"] = "Cluster",
+            ["ActorOAuth:Cluster:ConnectionString"] = connectionString,
+            ["ActorOAuth:Cluster:ClusterId"] = clusterId,
+            ["ActorOAuth:Cluster:ResponseTimeout"] = "00:00:10",
+            ["ActorOAuth:PublicBaseUrl"] = ApiUrl,
+            [$"ActorOAuth:ApiKeys:{ApiKey}"] = Tenant,
+            ["ActorOAuth:AllowLoopbackProviders"] = "true",
+            ["ActorOAuth:Sandbox:Enabled"] = "false",
+        };
+        Api = ActorOAuthApp.Build(Arguments(settings));
+        await Api.StartAsync();
+    }
+
+    public IClusterClient Client => Api!.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>Stops a silo the hard way: no grain deactivation, no goodbye in the membership table.</summary>
+    public async Task KillSiloAsync(WebApplication silo)
+    {
+        _silos.Remove(silo);
+        await silo.StopAsync(new CancellationToken(canceled: true));
+        await silo.DisposeAsync();
+    }
+
+    public async Task StopSiloAsync(WebApplication silo)
+    {
+        _silos.Remove(silo);
+        await silo.StopAsync();
+        await silo.DisposeAsync();
+    }
+
+    public async Task StopApiAsync()
+    {
+        if (Api is not null)
+        {
+            await Api.StopAsync();
+            await Api.DisposeAsync();
+            Api = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopApiAsync();
+        foreach (var silo in _silos.ToList())
+        {
+            await StopSiloAsync(silo);
+        }
+    }
+
+    private static string[] Arguments(Dictionary<string, string> settings) =>
+    [
+        "--environment=Production",
+        "--Logging:LogLevel:Default=Warning",
+        "--Logging:LogLevel:ActorOAuth=Information",
+        .. settings.Select(s => $"--{s.Key}={s.Value}"),
+    ];
+}
