@@ -1,0 +1,103 @@
+using ActorOAuth.Abstractions;
+using ActorOAuth.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+
+namespace ActorOAuth.Grains.Tests;
+
+/// <summary>Three silos, simulated time, a killed silo: the refresh rules hold cluster-wide.</summary>
+public class ThreeSiloFixture() : ClusterWithSandbox(silos: 3), IAsyncLifetime
+{
+    protected override void ConfigureSilo(ISiloBuilder silo) => silo.Configure<ClusterMembershipOptions>(o =>
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(1);
+        o.NumMissedProbesLimit = 2;
+        o.NumVotesForDeathDeclaration = 1;
+        o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+        o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(5);
+    });
+
+    Task IAsyncLifetime.InitializeAsync() => InitializeAsync();
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync();
+}
+
+public sealed class MultiSiloTests(ThreeSiloFixture fixture) : IClassFixture<ThreeSiloFixture>
+{
+    private Task<(string Key, IConnectionGrain Grain)> ConnectAsync() => ConnectOnAsync(fixture);
+
+    private static int _next;
+
+    internal static async Task<(string Key, IConnectionGrain Grain)> ConnectOnAsync(ClusterWithSandbox fixture)
+    {
+        var key = ConnectionKeys.For("tenant-m", $"multi-{Interlocked.Increment(ref _next)}");
+        var grain = fixture.Grains.GetGrain<IConnectionGrain>(key);
+        await grain.Save(new ConnectionSettings
+        {
+            AuthorizeUrl = fixture.Sandbox.AuthorizeUrl,
+            TokenUrl = fixture.Sandbox.TokenUrl,
+            RevokeUrl = fixture.Sandbox.RevokeUrl,
+            ClientId = RunningSandbox.ClientId,
+            ClientSecret = RunningSandbox.ClientSecret,
+            Scopes = ["files.read", "offline_access"],
+        }, ClusterWithSandbox.RedirectUri);
+        Assert.True((await grain.CompleteCallback(await ClusterFixture.ConsentAsync(grain, approve: true))).Succeeded);
+        return (key, grain);
+    }
+
+    [Fact]
+    public async Task Concurrent_fetches_from_callers_on_three_silos_make_one_provider_call()
+    {
+        var (key, grain) = await ConnectAsync();
+        var refreshToken = (await fixture.ReadStateAsync(key)).Tokens!.RefreshToken!;
+        var factories = fixture.Cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<IGrainFactory>()).ToList();
+        Assert.Equal(3, factories.Count);
+        fixture.Time.Advance((await grain.Get()).NextRefreshAt!.Value - fixture.Time.GetUtcNow());
+
+        var tokens = await Task.WhenAll(Enumerable.Range(0, 201).Select(i => factories[i % 3].GetGrain<IConnectionGrain>(key).GetAccessToken(false)));
+
+        Assert.Equal(1, fixture.ProviderCalls.RefreshCallsWith(refreshToken));
+        Assert.Single(tokens.Select(t => t.AccessToken).Distinct());
+    }
+}
+
+/// <summary>Its own three silos, since the test kills one.</summary>
+public sealed class KillSiloFixture : ThreeSiloFixture;
+
+public sealed class SiloFailureTests(KillSiloFixture fixture) : IClassFixture<KillSiloFixture>
+{
+    private Task<(string Key, IConnectionGrain Grain)> ConnectAsync() => MultiSiloTests.ConnectOnAsync(fixture);
+
+    [Fact]
+    public async Task A_killed_silo_loses_nothing_and_the_reminder_fires_on_a_survivor()
+    {
+        var (key, grain) = await ConnectAsync();
+        var before = await fixture.ReadStateAsync(key);
+        var victim = fixture.Cluster.Silos[^1];
+        await fixture.Cluster.MigrateAsync(grain, victim.SiloAddress);
+        await ClusterWithSandbox.Eventually(() => Task.FromResult(
+            fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var context) && Equals(context!.Address.SiloAddress, victim.SiloAddress)),
+            because: "the connection lives on the silo about to die");
+
+        await fixture.Cluster.KillSiloAsync(victim);
+        fixture.Time.Advance((before.Refresh.NextAt!.Value - fixture.Time.GetUtcNow()) + TimeSpan.FromSeconds(1));
+
+        await fixture.WhileTimePasses(async () =>
+        {
+            try
+            {
+                return (await grain.Get()).LastRefreshedAt is not null;
+            }
+            catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(90), "the reminder fires on a surviving silo");
+
+        Assert.Equal(1, fixture.ProviderCalls.RefreshCallsWith(before.Tokens!.RefreshToken!));
+        var token = await grain.GetAccessToken(false);
+        Assert.True(await fixture.Sandbox.IsActiveAsync(token.AccessToken));
+        Assert.Equal(ConnectionStatus.Used, (await grain.Get()).Status);
+        Assert.Equal(before.Log.Count + 2, (await fixture.ReadStateAsync(key)).Log.Count);
+    }
+}

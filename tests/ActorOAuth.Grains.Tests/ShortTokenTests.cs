@@ -1,0 +1,52 @@
+using ActorOAuth.Abstractions;
+using ActorOAuth.Testing;
+
+namespace ActorOAuth.Grains.Tests;
+
+public sealed class NinetySecondTokenFixture() : ClusterWithSandbox(silos: 1, accessTokenLifetime: TimeSpan.FromSeconds(90)), IAsyncLifetime
+{
+    Task IAsyncLifetime.InitializeAsync() => InitializeAsync();
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync();
+}
+
+public sealed class ShortTokenTests(NinetySecondTokenFixture fixture) : IClassFixture<NinetySecondTokenFixture>
+{
+    [Fact]
+    public async Task A_90_second_token_is_refreshed_about_72_seconds_in_and_kept_valid_without_any_fetch()
+    {
+        var key = ConnectionKeys.For("tenant-s", "short-lived");
+        var grain = fixture.Grains.GetGrain<IConnectionGrain>(key);
+        await grain.Save(new ConnectionSettings
+        {
+            AuthorizeUrl = fixture.Sandbox.AuthorizeUrl,
+            TokenUrl = fixture.Sandbox.TokenUrl,
+            RevokeUrl = fixture.Sandbox.RevokeUrl,
+            ClientId = RunningSandbox.ClientId,
+            ClientSecret = RunningSandbox.ClientSecret,
+            Scopes = ["files.read", "offline_access"],
+        }, ClusterWithSandbox.RedirectUri);
+        Assert.True((await grain.CompleteCallback(await ClusterFixture.ConsentAsync(grain, approve: true))).Succeeded);
+        var connectedAt = fixture.Time.GetUtcNow();
+        var first = await fixture.ReadStateAsync(key);
+        var view = await grain.Get();
+        Assert.InRange((view.AccessTokenExpiresAt!.Value - connectedAt).TotalSeconds, 88, 90);
+        Assert.InRange((view.NextRefreshAt!.Value - connectedAt).TotalSeconds, 70, 74);
+
+        // Two minutes without a fetch: the reminder refreshes at ~72 s, then again ~72 s later.
+        fixture.Time.Advance(view.NextRefreshAt.Value - connectedAt + TimeSpan.FromSeconds(1));
+        await fixture.WhileTimePasses(async () => (await grain.Get()).LastRefreshedAt is not null);
+        var refreshedAt = (await grain.Get()).LastRefreshedAt!.Value;
+        Assert.InRange((refreshedAt - connectedAt).TotalSeconds, 70, 76);
+        fixture.Time.Advance(connectedAt.AddMinutes(2) - fixture.Time.GetUtcNow());
+        await grain.GetLogs(1);
+
+        var now = await fixture.ReadStateAsync(key);
+        Assert.True(now.Tokens!.ExpiresAt > fixture.Time.GetUtcNow());
+        Assert.Equal(1, fixture.ProviderCalls.RefreshCallsWith(first.Tokens!.RefreshToken!));
+        Assert.True(await fixture.Sandbox.IsActiveAsync(now.Tokens.AccessToken));
+        Assert.True(await fixture.Sandbox.IsActiveAsync(now.Tokens.RefreshToken!));
+        Assert.False(await fixture.Sandbox.IsActiveAsync(first.Tokens.RefreshToken!));
+        Assert.Equal(["token_refreshed", "token_exchanged"], (await grain.GetLogs(2)).Select(e => e.Event));
+    }
+}
