@@ -1,4 +1,5 @@
 using ActorOAuth.Abstractions;
+using ActorOAuth.Testing;
 
 namespace ActorOAuth.Grains.Tests;
 
@@ -185,5 +186,35 @@ public sealed class RefreshTests(ClusterFixture fixture)
 
         Assert.Null(await fixture.ReadReminderAsync(key));
         Assert.Null((await grain.Get()).NextRefreshAt);
+    }
+
+    [Fact]
+    public async Task A_refreshed_token_set_whose_write_fails_is_kept_in_memory_and_written_again()
+    {
+        var key = ClusterFixture.NewKey();
+        var grain = await fixture.ConnectAsync(key);
+        var stored = await fixture.ReadStateAsync(key);
+        fixture.Time.Advance(TimeSpan.FromSeconds(10));
+        SharedGrainStorage.FailWrites(grain.GetGrainId());
+        AccessTokenResult fresh;
+        try
+        {
+            fresh = await grain.GetAccessToken(forceRefresh: true);
+
+            Assert.NotEqual(stored.Tokens!.AccessToken, fresh.AccessToken);
+            Assert.Equal(stored.Tokens.RefreshToken, (await fixture.ReadStateAsync(key)).Tokens!.RefreshToken);
+            Assert.Equal(fresh.AccessToken, (await grain.GetAccessToken(false)).AccessToken);
+        }
+        finally
+        {
+            SharedGrainStorage.RestoreWrites(grain.GetGrainId());
+        }
+
+        fixture.Time.Advance(new ConnectionOptions().StateWriteRetryDelay);
+        await fixture.WhileTimePasses(async () => (await fixture.ReadStateAsync(key)).Tokens!.AccessToken == fresh.AccessToken,
+            because: "the write is retried until it lands");
+        var written = await fixture.ReadStateAsync(key);
+        Assert.NotEqual(stored.Tokens.RefreshToken, written.Tokens!.RefreshToken);
+        Assert.True(await fixture.Sandbox.IsActiveAsync(written.Tokens.RefreshToken!));
     }
 }

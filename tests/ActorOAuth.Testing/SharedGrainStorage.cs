@@ -12,7 +12,13 @@ namespace ActorOAuth.Testing;
 public sealed class SharedGrainStorage(Serializer serializer) : IGrainStorage
 {
     private static readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> Rows = new();
+    private static readonly ConcurrentDictionary<string, bool> Unwritable = new();
     private static long _etag;
+
+    /// <summary>Makes writes of this grain fail (a database outage) until <see cref="RestoreWrites"/>.</summary>
+    public static void FailWrites(GrainId grainId) => Unwritable[grainId.ToString()] = true;
+
+    public static void RestoreWrites(GrainId grainId) => Unwritable.TryRemove(grainId.ToString(), out _);
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -28,6 +34,11 @@ public sealed class SharedGrainStorage(Serializer serializer) : IGrainStorage
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (Unwritable.ContainsKey(grainId.ToString()))
+        {
+            throw new IOException("Storage is unavailable (simulated outage).");
+        }
+
         var etag = Interlocked.Increment(ref _etag).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var data = serializer.SerializeToArray(grainState.State);
         Rows.AddOrUpdate(Key(stateName, grainId),
