@@ -19,6 +19,7 @@ url="http://127.0.0.1:$port"
 mkdir -p "$STATE_DIR/pids" "$STATE_DIR/logs"
 logfile="$STATE_DIR/logs/api-$n.log"
 ASPNETCORE_ENVIRONMENT="${API_ENVIRONMENT:-Development}" nohup dotnet "$(dll ActorOAuth.Api)" \
+  "--contentRoot=$(dirname "$(dll ActorOAuth.Api)")" \
   "--urls=$url" \
   "--ActorOAuth:Mode=Cluster" \
   "--ActorOAuth:Cluster:ConnectionString=$CONNECTION_STRING" \

@@ -27,6 +27,7 @@ logfile="$STATE_DIR/logs/silo-$n.log"
 # Settings travel as command-line arguments; anything else (e.g. ActorOAuth__Cluster__Membership__ProbeTimeout)
 # can be set in the environment of this script and is inherited.
 nohup dotnet "$(dll ActorOAuth.Silo)" run \
+  "--contentRoot=$(dirname "$(dll ActorOAuth.Silo)")" \
   "--urls=http://127.0.0.1:$http_port" \
   "--ActorOAuth:Cluster:ConnectionString=$CONNECTION_STRING" \
   "--ActorOAuth:Cluster:ClusterId=$CLUSTER_ID" \

@@ -13,7 +13,12 @@ public sealed partial class MembershipLogger(IClusterMembershipService membershi
                 foreach (var member in snapshot.Members.Values)
                 {
                     var before = known.GetValueOrDefault(member.SiloAddress, SiloStatus.None);
-                    if (before != member.Status)
+                    // Silos that died before this one started are history, not news.
+                    if (before == SiloStatus.None && member.Status == SiloStatus.Dead)
+                    {
+                        known[member.SiloAddress] = member.Status;
+                    }
+                    else if (before != member.Status)
                     {
                         LogChange(logger, options.Region, member.Name ?? member.SiloAddress.ToString(), member.SiloAddress, before, member.Status, snapshot.Version.Value);
                         known[member.SiloAddress] = member.Status;
