@@ -94,7 +94,7 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
             ["ActorOAuth:Cluster:ResponseTimeout"] = "00:00:10",
             ["ActorOAuth:PublicBaseUrl"] = ApiUrl,
             [$"ActorOAuth:ApiKeys:{ApiKey}"] = Tenant,
-            ["ActorOAuth:AllowLoopbackProviders"] = "true",
+            ["ActorOAuth:ProviderSecurity:AllowLoopback"] = "true",
             ["ActorOAuth:Sandbox:Enabled"] = "false",
         };
         Api = ActorOAuthApp.Build(Arguments(settings));
@@ -140,6 +140,8 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
     private static string[] Arguments(Dictionary<string, string> settings) =>
     [
         "--environment=Production",
+        // The sandbox provider runs on loopback.
+        "--ActorOAuth:ProviderSecurity:AllowLoopback=true",
         "--Logging:LogLevel:Default=Warning",
         "--Logging:LogLevel:ActorOAuth=Information",
         .. settings.Select(s => $"--{s.Key}={s.Value}"),
