@@ -39,6 +39,7 @@ nohup dotnet "$(dll ActorOAuth.Silo)" run \
   "--ActorOAuth:Cluster:SiloName=silo-$n" \
   "--ActorOAuth:Encryption:KeyFile=$STATE_DIR/keys.json" \
   "--ActorOAuth:Connections:ReminderPeriod=00:01:00" \
+  "--ActorOAuth:ProviderSecurity:AllowLoopback=${ALLOW_LOOPBACK_PROVIDERS:-true}" \
   </dev/null >"$logfile" 2>&1 &
 echo $! > "$pidfile"
 wait_ready "$http_port" /readyz 120 "$logfile"

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using ActorOAuth.Api.Callback;
 using ActorOAuth.Api.Connections;
 using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Grains;
 using Microsoft.AspNetCore.Authentication;
 
 namespace ActorOAuth.Api;
@@ -16,6 +17,7 @@ public static class ActorOAuthApp
         builder.Services.AddOptions<ActorOAuthOptions>().BindConfiguration(ActorOAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         OrleansHosting.Configure(builder);
+        builder.Services.AddProviderUrlPolicy();
         SandboxHost.AddIfEnabled(builder);
 
         builder.Services.AddProblemDetails();

@@ -14,12 +14,6 @@ public sealed class ActorOAuthOptions
     /// <summary>API keys in plain text mapped to their tenant: <c>ActorOAuth:ApiKeys:{key}={tenant}</c>.</summary>
     public Dictionary<string, string> ApiKeys { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>
-    /// Whether provider URLs may be <c>http</c> on loopback hosts. On in Development (the sandbox lives
-    /// there); off everywhere else unless set.
-    /// </summary>
-    public bool? AllowLoopbackProviders { get; set; }
-
     /// <summary>Provider catalog: ids whose URLs a connection's <c>provider</c> fills in.</summary>
     public Dictionary<string, ProviderCatalogEntry> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

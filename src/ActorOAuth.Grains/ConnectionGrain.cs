@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Security;
 using Duende.IdentityModel.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,6 +13,7 @@ namespace ActorOAuth.Grains;
 public sealed partial class ConnectionGrain(
     [PersistentState("connection", GrainStorage.Name)] IPersistentState<ConnectionState> store,
     ProviderClient provider,
+    ProviderUrlPolicy urls,
     TimeProvider time,
     IOptions<ConnectionOptions> options,
     ILogger<ConnectionGrain> logger) : Grain, IConnectionGrain, IRemindable
@@ -33,7 +35,28 @@ public sealed partial class ConnectionGrain(
         var now = time.GetUtcNow();
         var created = !State.Exists;
         var secret = string.IsNullOrEmpty(settings.ClientSecret) ? State.Settings.ClientSecret : settings.ClientSecret;
-        State.Settings = settings with { ClientSecret = secret };
+        settings = settings with { ClientSecret = secret };
+        var issParameterRequired = false;
+        if (settings.Issuer is { } issuer)
+        {
+            var metadata = await provider.Discover(issuer, CancellationToken.None);
+            settings = settings with
+            {
+                AuthorizeUrl = settings.AuthorizeUrl ?? metadata?.AuthorizeUrl,
+                TokenUrl = settings.TokenUrl ?? metadata?.TokenUrl,
+                RevokeUrl = settings.RevokeUrl ?? metadata?.RevokeUrl,
+            };
+            if (settings.AuthorizeUrl is null || settings.TokenUrl is null)
+            {
+                throw new ConnectionProblemException(ConnectionProblemKind.Invalid,
+                    "Discovery at the issuer did not yield usable authorization and token endpoints; give authorizeUrl and tokenUrl.");
+            }
+
+            issParameterRequired = metadata?.IssParameterSupported == true;
+        }
+
+        State.Settings = settings;
+        State.IssParameterRequired = issParameterRequired;
         State.CallbackUrl = callbackUrl;
         State.UpdatedAt = now;
         if (created)
@@ -78,6 +101,11 @@ public sealed partial class ConnectionGrain(
     {
         EnsureExists();
         var settings = State.Settings;
+        if (urls.FormProblem(settings.AuthorizeUrl!) is { } refused)
+        {
+            throw new ConnectionProblemException(ConnectionProblemKind.Invalid, "The authorizeUrl is no longer allowed: " + refused);
+        }
+
         var now = time.GetUtcNow();
         var state = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var verifier = settings.Pkce == false ? null : Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
@@ -128,11 +156,14 @@ public sealed partial class ConnectionGrain(
         await GrainFactory.GetGrain<IAuthorizationStateGrain>(attempt.StateHash).Forget();
         AppendLog("info", "callback_received", callback.Error is null ? "The provider redirected back with a code." : "The provider redirected back with an error.");
 
-        if (State.Settings.Issuer is { } issuer && !string.Equals(issuer, callback.Issuer, StringComparison.Ordinal))
+        // RFC 9207: a present iss must be the connection's issuer; a missing one is refused where the provider promised it.
+        var issMismatch = callback.Issuer is not null && State.Settings.Issuer is { } issuer && !string.Equals(issuer, callback.Issuer, StringComparison.Ordinal);
+        var issMissing = callback.Issuer is null && State.IssParameterRequired;
+        if (issMismatch || issMissing)
         {
-            AppendLog("warning", "callback_rejected", callback.Issuer is null
-                ? "The callback carried no iss parameter although the connection has an issuer (RFC 9207)."
-                : "The callback's iss parameter does not match the connection's issuer (RFC 9207).");
+            AppendLog("warning", "callback_rejected", issMissing
+                ? "The callback carried no iss parameter although the provider advertises it (RFC 9207); possible mix-up attack."
+                : "The callback's iss parameter does not match the connection's issuer (RFC 9207); possible mix-up attack.");
             await Persist();
             return new CallbackOutcome(false, "issuer_mismatch", "The response did not come from the expected provider.", null, false);
         }
@@ -414,9 +445,10 @@ public sealed partial class ConnectionGrain(
         {
             return await provider.Revoke(settings, token, hint, CancellationToken.None);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException
+            or ProviderAddressRefusedException or ProviderResponseTooLargeException)
         {
-            return new ProviderError("network_error", e.GetType().Name, Transient: true);
+            return ProviderClient.FromException(e);
         }
     }
 

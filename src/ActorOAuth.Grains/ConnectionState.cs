@@ -37,6 +37,9 @@ public sealed class ConnectionState
     [Id(13)] public bool RefreshFailedTerminally { get; set; }
 
     [Id(14)] public bool EverHeldTokens { get; set; }
+
+    /// <summary>The provider advertises RFC 9207 <c>iss</c> in authorization responses, so a callback without it is refused.</summary>
+    [Id(15)] public bool IssParameterRequired { get; set; }
 }
 
 /// <summary>One authorization attempt in flight. Only the hash of its <c>state</c> is kept.</summary>

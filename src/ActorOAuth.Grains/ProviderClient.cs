@@ -1,5 +1,6 @@
 using System.Net;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Security;
 using Duende.IdentityModel.Client;
 
 namespace ActorOAuth.Grains;
@@ -10,6 +11,9 @@ public sealed record ProviderTokenResult(TokenSet? Tokens, ProviderError? Error)
     public bool Succeeded => Tokens is not null;
 }
 
+/// <summary>What a provider's discovery document says about it.</summary>
+public sealed record ProviderMetadata(string Issuer, string? AuthorizeUrl, string? TokenUrl, string? RevokeUrl, bool IssParameterSupported);
+
 /// <summary>A provider failure: its OAuth error code and description (never a token), and whether to retry.</summary>
 public sealed record ProviderError(string Code, string? Description, bool Transient, TimeSpan? RetryAfter = null);
 
@@ -17,7 +21,7 @@ public sealed record ProviderError(string Code, string? Description, bool Transi
 /// Calls a provider's token and revocation endpoints with the connection's client authentication.
 /// One attempt per call: retries are the grain's to schedule.
 /// </summary>
-public sealed class ProviderClient(IHttpClientFactory httpClientFactory, TimeProvider time)
+public sealed class ProviderClient(IHttpClientFactory httpClientFactory, ProviderUrlPolicy urls, TimeProvider time)
 {
     public const string HttpClientName = "ActorOAuth.Provider";
 
@@ -26,6 +30,11 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, TimePro
 
     public async Task<ProviderTokenResult> ExchangeCode(ConnectionSettings settings, string code, string redirectUri, string? codeVerifier, CancellationToken cancellationToken)
     {
+        if (Refused(settings.TokenUrl) is { } refused)
+        {
+            return new(null, refused);
+        }
+
         using var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
         {
@@ -42,6 +51,11 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, TimePro
 
     public async Task<ProviderTokenResult> Refresh(ConnectionSettings settings, TokenSet current, CancellationToken cancellationToken)
     {
+        if (Refused(settings.TokenUrl) is { } refused)
+        {
+            return new(null, refused);
+        }
+
         using var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.RequestRefreshTokenAsync(new RefreshTokenRequest
         {
@@ -57,6 +71,11 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, TimePro
     /// <summary>RFC 7009 revocation; null on success, else the error.</summary>
     public async Task<ProviderError?> Revoke(ConnectionSettings settings, string token, string tokenTypeHint, CancellationToken cancellationToken)
     {
+        if (Refused(settings.RevokeUrl) is { } refused)
+        {
+            return refused;
+        }
+
         using var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.RevokeTokenAsync(new TokenRevocationRequest
         {
@@ -69,6 +88,37 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, TimePro
         }, cancellationToken);
         return response.IsError ? Classify(response, response.Error, description: null) : null;
     }
+
+    /// <summary>
+    /// RFC 8414 / OpenID discovery at the issuer: its endpoints, and whether it promises the RFC 9207
+    /// <c>iss</c> authorization response parameter. Endpoints the policy refuses are left out.
+    /// </summary>
+    public async Task<ProviderMetadata?> Discover(string issuer, CancellationToken cancellationToken)
+    {
+        if (urls.FormProblem(issuer) is not null)
+        {
+            return null;
+        }
+
+        using var client = httpClientFactory.CreateClient(HttpClientName);
+        using var response = await client.GetDiscoveryDocumentAsync(new DiscoveryDocumentRequest
+        {
+            Address = issuer,
+            Policy = { RequireHttps = false, ValidateIssuerName = true, ValidateEndpoints = false, RequireKeySet = false },
+        }, cancellationToken);
+        if (response.IsError)
+        {
+            return null;
+        }
+
+        string? Allowed(string? url) => url is not null && urls.FormProblem(url) is null ? url : null;
+        var issParameter = response.Json is { } json
+            && json.TryGetProperty("authorization_response_iss_parameter_supported", out var flag) && flag.ValueKind == System.Text.Json.JsonValueKind.True;
+        return new ProviderMetadata(response.Issuer ?? issuer, Allowed(response.AuthorizeEndpoint), Allowed(response.TokenEndpoint), Allowed(response.RevocationEndpoint), issParameter);
+    }
+
+    private ProviderError? Refused(string? url) =>
+        url is not null && urls.FormProblem(url) is { } problem ? new ProviderError("provider_address_refused", problem, Transient: false) : null;
 
     private static ClientCredentialStyle CredentialStyle(ConnectionSettings settings) =>
         settings.TokenAuthMethod == TokenAuthMethods.ClientSecretPost ? ClientCredentialStyle.PostBody : ClientCredentialStyle.AuthorizationHeader;
@@ -106,8 +156,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, TimePro
         var retryAfter = RetryAfter(response.HttpResponse);
         if (response.ErrorType == ResponseErrorType.Exception)
         {
-            var what = response.Exception is TaskCanceledException or TimeoutException ? "timeout" : "network_error";
-            return new ProviderError(what, response.Exception?.GetType().Name, Transient: true, retryAfter);
+            return FromException(response.Exception, retryAfter);
         }
 
         var status = response.HttpStatusCode;
@@ -125,6 +174,25 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, TimePro
         }
 
         return new ProviderError($"http_{(int)status}", response.HttpErrorReason, IsTransientStatus(status), retryAfter);
+    }
+
+    /// <summary>Classifies a failed call by its exception: refusals by policy are terminal, network trouble is transient.</summary>
+    public static ProviderError FromException(Exception? exception, TimeSpan? retryAfter = null)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case ProviderAddressRefusedException refused:
+                    return new ProviderError("provider_address_refused", refused.Message, Transient: false);
+                case ProviderResponseTooLargeException tooLarge:
+                    return new ProviderError("response_too_large", tooLarge.Message, Transient: false);
+                case TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException:
+                    return new ProviderError("timeout", "The provider did not answer in time.", Transient: true, retryAfter);
+            }
+        }
+
+        return new ProviderError("network_error", exception?.GetType().Name, Transient: true, retryAfter);
     }
 
     private static bool IsTransientStatus(HttpStatusCode status) =>

@@ -1,5 +1,7 @@
+using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Polly;
 
@@ -11,24 +13,43 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddActorOAuthGrains(this IServiceCollection services)
     {
         services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddProviderUrlPolicy();
+        services.TryAddSingleton<GuardedConnector>();
+        services.TryAddTransient<ResponseSizeLimit>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ProviderClient>();
-        services.AddHttpClient(ProviderClient.HttpClientName, client =>
+        var provider = services.AddHttpClient(ProviderClient.HttpClientName, client =>
             {
                 client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
                 client.DefaultRequestHeaders.UserAgent.ParseAdd("ActorOAuth/1.0");
                 // The resilience handler below owns the time limit.
                 client.Timeout = Timeout.InfiniteTimeSpan;
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-            // Per-attempt time limit only: token POSTs are never retried by HTTP middleware (a timed-out
-            // refresh may already have rotated the refresh token), and no circuit breaker spans connections.
-            .AddResilienceHandler("provider-timeout", (pipeline, context) =>
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
             {
-                // Network time limits run on the real clock even when grain time is simulated.
-                pipeline.TimeProvider = TimeProvider.System;
-                pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<ConnectionOptions>>().Value.ProviderCallTimeout);
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectCallback = services.GetRequiredService<GuardedConnector>().ConnectAsync,
             });
+
+        // Per-attempt time limit only: token POSTs are never retried by HTTP middleware (a timed-out
+        // refresh may already have rotated the refresh token), and no circuit breaker spans connections.
+        provider.AddResilienceHandler("provider-timeout", (pipeline, context) =>
+        {
+            // Network time limits run on the real clock even when grain time is simulated.
+            pipeline.TimeProvider = TimeProvider.System;
+            pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<ConnectionOptions>>().Value.ProviderCallTimeout);
+        });
+        provider.AddHttpMessageHandler<ResponseSizeLimit>();
+        return services;
+    }
+
+    /// <summary>The provider URL policy and its options; the API uses it to check settings before they are saved.</summary>
+    public static IServiceCollection AddProviderUrlPolicy(this IServiceCollection services)
+    {
+        services.AddOptions<ProviderSecurityOptions>().BindConfiguration(ProviderSecurityOptions.Section)
+            .PostConfigure<IHostEnvironment>((o, environment) => o.AllowLoopback ??= environment.IsDevelopment());
+        services.TryAddSingleton<ProviderUrlPolicy>();
         return services;
     }
 }

@@ -42,6 +42,7 @@ public sealed class ApiFixture : IAsyncLifetime
             $"--ActorOAuth:Providers:sandbox:AuthorizeUrl={Sandbox.AuthorizeUrl}",
             $"--ActorOAuth:Providers:sandbox:TokenUrl={Sandbox.TokenUrl}",
             $"--ActorOAuth:Providers:sandbox:RevokeUrl={Sandbox.RevokeUrl}",
+            $"--ActorOAuth:Providers:sandbox:Issuer={Sandbox.BaseUrl}/",
             $"--Orleans:SiloPort={RunningSandbox.FreePort()}",
             $"--Orleans:GatewayPort={RunningSandbox.FreePort()}",
         ]);

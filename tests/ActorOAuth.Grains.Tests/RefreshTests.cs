@@ -1,5 +1,4 @@
 using ActorOAuth.Abstractions;
-using ActorOAuth.Testing;
 
 namespace ActorOAuth.Grains.Tests;
 
@@ -195,7 +194,7 @@ public sealed class RefreshTests(ClusterFixture fixture)
         var grain = await fixture.ConnectAsync(key);
         var stored = await fixture.ReadStateAsync(key);
         fixture.Time.Advance(TimeSpan.FromSeconds(10));
-        SharedGrainStorage.FailWrites(grain.GetGrainId());
+        fixture.Storage.FailWrites(grain.GetGrainId());
         AccessTokenResult fresh;
         try
         {
@@ -207,7 +206,7 @@ public sealed class RefreshTests(ClusterFixture fixture)
         }
         finally
         {
-            SharedGrainStorage.RestoreWrites(grain.GetGrainId());
+            fixture.Storage.RestoreWrites(grain.GetGrainId());
         }
 
         fixture.Time.Advance(new ConnectionOptions().StateWriteRetryDelay);

@@ -1,4 +1,5 @@
 using ActorOAuth.Grains;
+using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Reminders;
@@ -32,6 +33,9 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
     public RunningSandbox Sandbox { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
+
+    /// <summary>The cluster's grain storage, shared by its silos.</summary>
+    public SharedGrainStorage.Database Storage { get; } = new();
 
     /// <summary>Every call the grains made to a provider's token endpoint.</summary>
     public ProviderCallLog ProviderCalls { get; } = new();
@@ -92,8 +96,9 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
                 o.ReminderLoadingWindow = TimeSpan.FromDays(30);
                 o.RefreshReminderListPeriod = TimeSpan.FromSeconds(1);
             });
-            silo.Services.AddGrainStorage(GrainStorage.Name, (services, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(services));
+            silo.Services.AddGrainStorage(GrainStorage.Name, (services, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(services, Storage));
             silo.Services.AddActorOAuthGrains();
+            silo.Services.Configure<ProviderSecurityOptions>(o => o.AllowLoopback = true);
             silo.Services.AddHttpClient(ProviderClient.HttpClientName).AddHttpMessageHandler(() => ProviderCalls.CreateHandler(Time));
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);

@@ -5,20 +5,13 @@ using Orleans.Storage;
 namespace ActorOAuth.Testing;
 
 /// <summary>
-/// Grain storage shared by every silo of the test process and outliving any of them, so a killed
+/// Grain storage shared by every silo of one test cluster and outliving any of them, so a killed
 /// silo loses nothing — what a real database gives a production cluster. States are stored
 /// serialized, with ETags checked like a database provider does.
 /// </summary>
-public sealed class SharedGrainStorage(Serializer serializer) : IGrainStorage
+public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage.Database database) : IGrainStorage
 {
-    private static readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> Rows = new();
-    private static readonly ConcurrentDictionary<string, bool> Unwritable = new();
-    private static long _etag;
-
-    /// <summary>Makes writes of this grain fail (a database outage) until <see cref="RestoreWrites"/>.</summary>
-    public static void FailWrites(GrainId grainId) => Unwritable[grainId.ToString()] = true;
-
-    public static void RestoreWrites(GrainId grainId) => Unwritable.TryRemove(grainId.ToString(), out _);
+    private ConcurrentDictionary<string, (byte[] Data, string ETag)> Rows => database.Rows;
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -34,12 +27,12 @@ public sealed class SharedGrainStorage(Serializer serializer) : IGrainStorage
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (Unwritable.ContainsKey(grainId.ToString()))
+        if (database.Unwritable.ContainsKey(grainId.ToString()))
         {
             throw new IOException("Storage is unavailable (simulated outage).");
         }
 
-        var etag = Interlocked.Increment(ref _etag).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var etag = Interlocked.Increment(ref database.LastETag).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var data = serializer.SerializeToArray(grainState.State);
         Rows.AddOrUpdate(Key(stateName, grainId),
             _ => grainState.ETag is null ? (data, etag) : throw Conflict(grainState.ETag, null),
@@ -61,4 +54,17 @@ public sealed class SharedGrainStorage(Serializer serializer) : IGrainStorage
 
     private static InconsistentStateException Conflict(string? expected, string? stored) =>
         new($"ETag mismatch: the grain holds {expected ?? "none"}, storage holds {stored ?? "none"}.", stored ?? "", expected ?? "");
+
+    /// <summary>The rows of one test cluster.</summary>
+    public sealed class Database
+    {
+        internal readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> Rows = new();
+        internal readonly ConcurrentDictionary<string, bool> Unwritable = new();
+        internal long LastETag;
+
+        /// <summary>Makes writes of this grain fail (a database outage) until <see cref="RestoreWrites"/>.</summary>
+        public void FailWrites(GrainId grainId) => Unwritable[grainId.ToString()] = true;
+
+        public void RestoreWrites(GrainId grainId) => Unwritable.TryRemove(grainId.ToString(), out _);
+    }
 }

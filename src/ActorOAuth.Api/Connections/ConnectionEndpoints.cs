@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using ActorOAuth.Abstractions;
 using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Grains.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -66,7 +67,8 @@ public static partial class ConnectionEndpoints
     }
 
     public static async Task<Results<Created<ConnectionView>, Ok<ConnectionView>, ValidationProblem>> Put(
-        string id, ConnectionSettings settings, ClaimsPrincipal user, IGrainFactory grains, IOptions<ActorOAuthOptions> options, IHostEnvironment environment)
+        string id, ConnectionSettings settings, ClaimsPrincipal user, IGrainFactory grains, IOptions<ActorOAuthOptions> options, ProviderUrlPolicy urls,
+        CancellationToken cancellationToken)
     {
         var resolved = ProviderCatalog.Apply(settings, options.Value, out var catalogError);
         if (catalogError is not null)
@@ -74,7 +76,19 @@ public static partial class ConnectionEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["provider"] = [catalogError] });
         }
 
-        var errors = ConnectionSettingsValidator.Validate(resolved, options.Value.AllowLoopbackProviders ?? environment.IsDevelopment());
+        var errors = ConnectionSettingsValidator.Validate(resolved, urls);
+        if (errors.Count == 0)
+        {
+            // Only well-formed URLs get a DNS lookup: every address a host resolves to must be allowed.
+            foreach (var (field, url) in ConnectionSettingsValidator.Urls(resolved))
+            {
+                if (await urls.Problem(url, cancellationToken) is { } problem)
+                {
+                    errors[field] = [problem];
+                }
+            }
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
@@ -159,7 +173,7 @@ public static partial class ConnectionEndpoints
 
     private static string? ReturnUrlProblem(string returnUrl, string tenant, ActorOAuthOptions options)
     {
-        if (!Uri.TryCreate(returnUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || returnUrl.Length > ConnectionSettingsValidator.MaxUrlLength)
+        if (!Uri.TryCreate(returnUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || returnUrl.Length > ProviderUrlPolicy.MaxUrlLength)
         {
             return "The returnUrl must be an absolute http(s) URL.";
         }

@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Security;
 
 namespace ActorOAuth.Api.Connections;
 
@@ -12,7 +11,6 @@ public static class ConnectionSettingsValidator
 {
     public const int MaxScopes = 100;
     public const int MaxScopeLength = 200;
-    public const int MaxUrlLength = 2048;
     public const int MaxMetadataEntries = 50;
     public const int MaxMetadataValueLength = 1000;
 
@@ -21,13 +19,20 @@ public static class ConnectionSettingsValidator
         "provider", "authorizeUrl", "tokenUrl", "revokeUrl", "issuer", "clientId", "scopes", "metadata", "tokenAuthMethod",
     };
 
-    public static Dictionary<string, string[]> Validate(ConnectionSettings settings, bool allowLoopback)
+    /// <summary>The URL fields of the settings, by field name.</summary>
+    public static IEnumerable<(string Field, string Url)> Urls(ConnectionSettings settings) =>
+        new[] { ("authorizeUrl", settings.AuthorizeUrl), ("tokenUrl", settings.TokenUrl), ("revokeUrl", settings.RevokeUrl), ("issuer", settings.Issuer) }
+            .Where(u => !string.IsNullOrEmpty(u.Item2)).Select(u => (u.Item1, u.Item2!));
+
+    public static Dictionary<string, string[]> Validate(ConnectionSettings settings, ProviderUrlPolicy urls)
     {
         var errors = new Dictionary<string, string[]>();
         void Add(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field) ?? [], message];
 
-        CheckUrl("authorizeUrl", settings.AuthorizeUrl, required: true);
-        CheckUrl("tokenUrl", settings.TokenUrl, required: true);
+        // With an issuer, discovery fills the endpoints that are not given.
+        var discoverable = !string.IsNullOrEmpty(settings.Issuer);
+        CheckUrl("authorizeUrl", settings.AuthorizeUrl, required: !discoverable);
+        CheckUrl("tokenUrl", settings.TokenUrl, required: !discoverable);
         CheckUrl("revokeUrl", settings.RevokeUrl, required: false);
         CheckUrl("issuer", settings.Issuer, required: false);
 
@@ -102,90 +107,12 @@ public static class ConnectionSettingsValidator
                 return;
             }
 
-            if (UrlProblem(value, allowLoopback) is { } problem)
+            if (urls.FormProblem(value) is { } problem)
             {
                 Add(field, problem);
             }
         }
     }
-
-    /// <summary>Why a provider URL is refused, or null when it is acceptable.</summary>
-    public static string? UrlProblem(string value, bool allowLoopback)
-    {
-        if (value.Length > MaxUrlLength)
-        {
-            return $"The URL is longer than {MaxUrlLength} characters.";
-        }
-
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri))
-        {
-            return "Not an absolute URL.";
-        }
-
-        if (uri.Scheme is not ("https" or "http"))
-        {
-            return $"The '{uri.Scheme}' scheme is not allowed; use https.";
-        }
-
-        if (!string.IsNullOrEmpty(uri.UserInfo))
-        {
-            return "URLs with user info (user:password@) are not allowed.";
-        }
-
-        if (!string.IsNullOrEmpty(uri.Fragment) || value.Contains('#'))
-        {
-            return "URLs with a fragment (#…) are not allowed.";
-        }
-
-        var loopback = IsLoopbackHost(uri);
-        if (uri.Scheme == "http" && !(allowLoopback && loopback))
-        {
-            return "Only https URLs are allowed (http only for loopback hosts in Development).";
-        }
-
-        if (loopback && !allowLoopback)
-        {
-            return "Loopback addresses are not allowed.";
-        }
-
-        if (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) && !IPAddress.IsLoopback(address) && IsForbiddenAddress(address))
-        {
-            return "Private, link-local, multicast and cloud-metadata addresses are not allowed.";
-        }
-
-        return null;
-    }
-
-    /// <summary>Private (RFC 1918, unique-local), link-local (including cloud metadata), multicast, unspecified or loopback.</summary>
-    public static bool IsForbiddenAddress(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
-        {
-            return true;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return b[0] == 10
-                || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)
-                || b[0] == 0
-                || b[0] >= 224;
-        }
-
-        return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal;
-    }
-
-    private static bool IsLoopbackHost(Uri uri) =>
-        uri.IsLoopback || (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
     private static bool IsScopeToken(string scope) =>
         scope.Length is > 0 and <= MaxScopeLength && scope.All(c => c is '!' or (>= '#' and <= '[') or (>= ']' and <= '~'));
