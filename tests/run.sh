@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rm -rf TestResults
+# The cluster tests start their own PostgreSQL from the machine's server binaries.
+bash deploy/local/prerequisites.sh
 dotnet build ActorOAuth.sln -c Release
 dotnet test ActorOAuth.sln -c Release --no-build \
   --logger "trx" --logger "console;verbosity=normal" --results-directory TestResults "$@"
