@@ -32,6 +32,7 @@ ASPNETCORE_ENVIRONMENT="${API_ENVIRONMENT:-Development}" nohup dotnet "$(dll Act
   "--ActorOAuth:Providers:sandbox:AuthorizeUrl=$SANDBOX_URL/connect/authorize" \
   "--ActorOAuth:Providers:sandbox:TokenUrl=$SANDBOX_URL/connect/token" \
   "--ActorOAuth:Providers:sandbox:RevokeUrl=$SANDBOX_URL/connect/revoke" \
+  "--ActorOAuth:Providers:sandbox:Issuer=$SANDBOX_URL/" \
   </dev/null >"$logfile" 2>&1 &
 echo $! > "$pidfile"
 wait_ready "$port" /readyz 120 "$logfile"
