@@ -1,5 +1,6 @@
 using ActorOAuth.Grains.Storage;
 using ActorOAuth.Silo;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace ActorOAuth.Cluster.Tests;
@@ -35,6 +36,36 @@ public sealed class SchemaTests(PostgresServer postgres)
             // A graceful stop leaves a dead row behind, as Orleans expects.
             Assert.Equal(0, await CountAsync(connectionString, "SELECT count(*) FROM orleansmembershiptable WHERE status = 3"));
         }
+    }
+
+    [Fact]
+    public async Task Defunct_silo_rows_are_removed_by_the_per_row_and_the_bulk_cleanup_queries()
+    {
+        var connectionString = await postgres.CreateMigratedDatabaseAsync("schema_cleanup");
+        await using var cluster = new LocalCluster(connectionString, "schema-cleanup");
+        await cluster.StopSiloAsync(await cluster.StartSiloAsync());
+        var silo = await cluster.StartSiloAsync();
+        const string dead = "SELECT count(*) FROM orleansmembershiptable WHERE status = 6";
+        Assert.Equal(1, await CountAsync(connectionString, dead));
+
+        // What Orleans runs periodically (DefunctSiloCleanupPeriod): with CleanupDefunctSiloEntryKey present, one
+        // guarded delete per dead row.
+        var table = silo.Services.GetRequiredService<IMembershipTable>();
+        await table.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Equal(0, await CountAsync(connectionString, dead));
+        Assert.Equal(1, await CountAsync(connectionString, "SELECT count(*) FROM orleansmembershiptable WHERE status = 3"));
+
+        // The bulk query the provider falls back to, with the parameters it binds.
+        await cluster.StopSiloAsync(silo);
+        Assert.Equal(1, await CountAsync(connectionString, dead));
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT querytext FROM orleansquery WHERE querykey = 'CleanupDefunctSiloEntriesKey'", connection);
+        await using var cleanup = new NpgsqlCommand((string)(await query.ExecuteScalarAsync())!, connection);
+        cleanup.Parameters.Add(new NpgsqlParameter("DeploymentId", System.Data.DbType.String) { Value = "schema-cleanup" });
+        cleanup.Parameters.Add(new NpgsqlParameter("IAmAliveTime", System.Data.DbType.DateTime) { Value = DateTime.UtcNow.AddMinutes(1) });
+        Assert.Equal(1, await cleanup.ExecuteNonQueryAsync());
+        Assert.Equal(0, await CountAsync(connectionString, "SELECT count(*) FROM orleansmembershiptable"));
     }
 
     [Fact]
