@@ -11,6 +11,9 @@ namespace ActorOAuth.Api;
 /// <summary>Builds the ActorOAuth web application: the thin API, the callback and, in the embedded default, one co-hosted silo.</summary>
 public static class ActorOAuthApp
 {
+    /// <summary>The largest request body accepted, in bytes (larger: 413).</summary>
+    public const int MaxRequestBodyBytes = 256 * 1024;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -27,6 +30,10 @@ public static class ActorOAuthApp
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
+        builder.Services.AddSingleton<ApiKeyRing>();
+        builder.Services.AddActorOAuthRateLimits();
+        // Every request body this API takes is a small JSON document.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiSecurity>());
 
         configure?.Invoke(builder);
@@ -35,6 +42,7 @@ public static class ActorOAuthApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.MapOpenApi();
         app.MapConnections();

@@ -14,6 +14,15 @@ public sealed class ActorOAuthOptions
     /// <summary>API keys in plain text mapped to their tenant: <c>ActorOAuth:ApiKeys:{key}={tenant}</c>.</summary>
     public Dictionary<string, string> ApiKeys { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// API keys by their SHA-256 (lower-case hex) mapped to their tenant: <c>ActorOAuth:ApiKeyHashes:{sha256}={tenant}</c>.
+    /// The production form: the configuration never holds a usable key. Several keys per tenant allow rotation.
+    /// </summary>
+    public Dictionary<string, string> ApiKeyHashes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Request rate limits.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
     /// <summary>Provider catalog: ids whose URLs a connection's <c>provider</c> fills in.</summary>
     public Dictionary<string, ProviderCatalogEntry> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -41,4 +50,23 @@ public sealed class TenantOptions
 {
     /// <summary>Origins (<c>https://app.example.com</c>) a callback may send the browser back to with <c>returnUrl</c>.</summary>
     public List<string> ReturnUrlOrigins { get; set; } = [];
+}
+
+/// <summary>Rate limits, section <c>ActorOAuth:RateLimits</c>. Development raises them (see appsettings.Development.json).</summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Whether limits apply at all. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Sustained <c>/api</c> requests per second per tenant. Default 500.</summary>
+    [Range(1, 1_000_000)]
+    public int TenantRequestsPerSecond { get; set; } = 500;
+
+    /// <summary>Burst of <c>/api</c> requests per tenant above the sustained rate. Default 1000.</summary>
+    [Range(1, 1_000_000)]
+    public int TenantBurst { get; set; } = 1000;
+
+    /// <summary><c>/callback</c> requests per minute per client address. Default 60.</summary>
+    [Range(1, 1_000_000)]
+    public int CallbackRequestsPerMinute { get; set; } = 60;
 }

@@ -1,7 +1,12 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ActorOAuth.Grains;
 using ActorOAuth.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
 using Microsoft.AspNetCore.Builder;
 
 namespace ActorOAuth.Api.Tests;
@@ -20,6 +25,14 @@ public sealed class ApiFixture : IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
 
     public RunningSandbox Sandbox { get; private set; } = null!;
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>Every log line the API and its silo wrote.</summary>
+    public LogCapture Logs { get; } = new();
+
+    /// <summary>Every call the grains made to a provider, with what was sent and answered.</summary>
+    public ProviderCallLog ProviderCalls { get; } = new();
 
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
@@ -45,7 +58,14 @@ public sealed class ApiFixture : IAsyncLifetime
             $"--ActorOAuth:Providers:sandbox:Issuer={Sandbox.BaseUrl}/",
             $"--Orleans:SiloPort={RunningSandbox.FreePort()}",
             $"--Orleans:GatewayPort={RunningSandbox.FreePort()}",
-        ]);
+        ], builder =>
+        {
+            builder.Logging.AddProvider(Logs);
+            // Grain time is simulated so attempts can expire; the silo's own loops stay on the real clock.
+            builder.Services.AddSingleton<TimeProvider>(Time);
+            builder.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+            builder.Services.AddHttpClient(ProviderClient.HttpClientName).AddHttpMessageHandler(() => ProviderCalls.CreateHandler(TimeProvider.System));
+        });
         await _app.StartAsync();
     }
 

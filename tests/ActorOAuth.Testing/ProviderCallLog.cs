@@ -33,12 +33,18 @@ public sealed class ProviderCallLog
                 var fields = body.Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p.ElementAtOrDefault(1) ?? "").Replace('+', ' '));
                 var grantType = fields.GetValueOrDefault("grant_type");
                 var refreshToken = fields.GetValueOrDefault("refresh_token");
-                log._calls.Enqueue(new ProviderCall(time.GetUtcNow(), request.RequestUri!, grantType, refreshToken));
+                var call = new ProviderCall(time.GetUtcNow(), request.RequestUri!, grantType, refreshToken) { Fields = fields };
+                log._calls.Enqueue(call);
                 if (refreshToken is not null && log._outages.TryGetValue(refreshToken, out var left) && left > 0)
                 {
                     log._outages[refreshToken] = left - 1;
                     return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { RequestMessage = request, Content = new StringContent("upstream unavailable") };
                 }
+
+                var response = await base.SendAsync(request, cancellationToken);
+                await response.Content.LoadIntoBufferAsync(cancellationToken);
+                call.ResponseBody = await response.Content.ReadAsStringAsync(cancellationToken);
+                return response;
             }
 
             return await base.SendAsync(request, cancellationToken);
@@ -47,4 +53,11 @@ public sealed class ProviderCallLog
 }
 
 /// <summary>One call a grain made to a provider.</summary>
-public sealed record ProviderCall(DateTimeOffset At, Uri Url, string? GrantType, string? RefreshToken);
+public sealed record ProviderCall(DateTimeOffset At, Uri Url, string? GrantType, string? RefreshToken)
+{
+    /// <summary>Every form field sent (code, code_verifier, client_secret with client_secret_post…).</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>What the provider answered (tokens included), when it answered.</summary>
+    public string? ResponseBody { get; set; }
+}

@@ -7,7 +7,8 @@ public static partial class CallbackEndpoints
 {
     public static IEndpointRouteBuilder MapCallback(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/callback", Handle).WithTags("Callback").WithName("Callback").ExcludeFromDescription();
+        routes.MapGet("/callback", Handle).WithTags("Callback").WithName("Callback").ExcludeFromDescription()
+            .RequireRateLimiting(Infrastructure.RateLimiting.CallbackPolicy);
         return routes;
     }
 

@@ -16,8 +16,8 @@ public static partial class ConnectionEndpoints
 
     public static IEndpointRouteBuilder MapConnections(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api").RequireAuthorization().WithTags("Connections")
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        var api = routes.MapGroup("/api").RequireAuthorization().RequireRateLimiting(RateLimiting.TenantPolicy).WithTags("Connections")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapGet("/callback-url", GetCallbackUrl).WithName("GetCallbackUrl");
 

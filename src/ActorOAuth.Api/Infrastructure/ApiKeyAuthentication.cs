@@ -13,7 +13,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    IOptionsMonitor<ActorOAuthOptions> options,
+    ApiKeyRing keys,
     IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -28,7 +28,7 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var key = header["Bearer ".Length..].Trim();
-        if (key.Length == 0 || !options.CurrentValue.ApiKeys.TryGetValue(key, out var tenant) || string.IsNullOrEmpty(tenant))
+        if (key.Length == 0 || key.Length > 512 || keys.TenantOf(key) is not { } tenant)
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
