@@ -38,7 +38,7 @@ public static class SiloCommands
                     return 2;
             }
         }
-        catch (Exception e) when (e is StorageKeyRingException or InvalidOperationException or OptionsValidationException)
+        catch (Exception e) when (e is StorageKeyRingException or InvalidOperationException or OptionsValidationException or CryptographicException)
         {
             await Console.Error.WriteLineAsync($"ActorOAuth silo: cannot {command}: {e.Message}");
             return 1;

@@ -53,8 +53,10 @@ public static class StorageReencryptor
     /// <summary>Rows whose payload header does not name the active key.</summary>
     private const string NotActiveKey = """
         serviceid = @serviceId AND payloadbinary IS NOT NULL
-        AND NOT (get_byte(payloadbinary, 0) = 1 AND get_byte(payloadbinary, 1) = @keyLength
-                 AND substring(payloadbinary FROM 3 FOR @keyLength) = @keyId)
+        AND NOT CASE WHEN length(payloadbinary) > 2 + @keyLength
+                     THEN get_byte(payloadbinary, 0) = 1 AND get_byte(payloadbinary, 1) = @keyLength
+                          AND substring(payloadbinary FROM 3 FOR @keyLength) = @keyId
+                     ELSE false END
         """;
 
     private static async Task<List<Row>> ReadBatchAsync(NpgsqlConnection connection, string serviceId, byte[] activeKeyId, int batchSize, CancellationToken cancellationToken)
