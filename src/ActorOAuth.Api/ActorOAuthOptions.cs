@@ -29,8 +29,26 @@ public sealed class ActorOAuthOptions
     /// <summary>Per-tenant settings, keyed by tenant.</summary>
     public Dictionary<string, TenantOptions> Tenants { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>The callback URL every connection registers at its provider.</summary>
-    public string CallbackUrl => PublicBaseUrl.TrimEnd('/') + "/callback";
+    /// <summary>
+    /// This deployment's region (<c>us</c>, <c>us-gov</c>, <c>eu-west-1</c>, <c>eu-west-2</c>, <c>ca-central-1</c>,
+    /// <c>ap-southeast-2</c>); when <see cref="Regions"/> gives it a public base URL, that URL is used. Default: none.
+    /// </summary>
+    [AllowedValues(null, "us", "us-gov", "eu-west-1", "eu-west-2", "ca-central-1", "ap-southeast-2")]
+    public string? Region { get; set; }
+
+    /// <summary>Per-region settings, keyed by region name.</summary>
+    public Dictionary<string, RegionOptions> Regions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The callback URL of this deployment: <c>{region's or PublicBaseUrl}/callback</c>.</summary>
+    public string CallbackUrl =>
+        (Region is not null && Regions.TryGetValue(Region, out var region) && !string.IsNullOrEmpty(region.PublicBaseUrl) ? region.PublicBaseUrl : PublicBaseUrl)
+            .TrimEnd('/') + "/callback";
+
+    /// <summary>The callback URL a tenant registers at providers: its custom domain's, or this deployment's.</summary>
+    public string CallbackUrlFor(string tenant) =>
+        Tenants.TryGetValue(tenant, out var options) && !string.IsNullOrEmpty(options.CustomDomain)
+            ? $"https://oauth2.{options.CustomDomain}/callback"
+            : CallbackUrl;
 }
 
 /// <summary>One provider of the catalog.</summary>
@@ -45,9 +63,24 @@ public sealed class ProviderCatalogEntry
     public string? Issuer { get; set; }
 }
 
+/// <summary>One region's settings.</summary>
+public sealed class RegionOptions
+{
+    /// <summary>The region's externally visible base URL (e.g. <c>https://eu-west-1.oauth.example.com</c>).</summary>
+    [Url]
+    public string? PublicBaseUrl { get; set; }
+}
+
 /// <summary>One tenant's settings.</summary>
 public sealed class TenantOptions
 {
+    /// <summary>
+    /// The tenant's own domain: its callback becomes <c>https://oauth2.{CustomDomain}/callback</c>, which the
+    /// operator routes to this region's API. Default: none.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")]
+    public string? CustomDomain { get; set; }
+
     /// <summary>Origins (<c>https://app.example.com</c>) a callback may send the browser back to with <c>returnUrl</c>.</summary>
     public List<string> ReturnUrlOrigins { get; set; } = [];
 }

@@ -19,6 +19,7 @@ public sealed class ApiFixture : IAsyncLifetime
 {
     public const string KeyA = "key-tenant-a";
     public const string KeyB = "key-tenant-b";
+    public const string KeyC = "key-tenant-c";
     private static int _next;
     private WebApplication _app = null!;
 
@@ -51,6 +52,8 @@ public sealed class ApiFixture : IAsyncLifetime
             "--ActorOAuth:Sandbox:Enabled=false",
             $"--ActorOAuth:ApiKeys:{KeyA}=tenant-a",
             $"--ActorOAuth:ApiKeys:{KeyB}=tenant-b",
+            $"--ActorOAuth:ApiKeys:{KeyC}=tenant-c",
+            "--ActorOAuth:Tenants:tenant-c:CustomDomain=acme.example",
             "--ActorOAuth:Tenants:tenant-a:ReturnUrlOrigins:0=https://app.example.com",
             $"--ActorOAuth:Providers:sandbox:AuthorizeUrl={Sandbox.AuthorizeUrl}",
             $"--ActorOAuth:Providers:sandbox:TokenUrl={Sandbox.TokenUrl}",

@@ -212,6 +212,22 @@ public sealed class ConnectFlowApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_tenant_with_a_custom_domain_registers_and_authorizes_with_its_own_callback()
+    {
+        using var api = fixture.Client(ApiFixture.KeyC);
+        var id = ApiFixture.NewId();
+
+        var callbackUrl = (await api.GetFromJsonAsync<JsonElement>("/api/callback-url")).GetProperty("callbackUrl").GetString();
+        var view = await (await api.PutAsJsonAsync($"/api/connections/{id}", fixture.SandboxSettings())).Content.ReadFromJsonAsync<JsonElement>();
+        var start = await (await api.PostAsync($"/api/connections/{id}/authorize", null)).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal("https://oauth2.acme.example/callback", callbackUrl);
+        Assert.Equal(callbackUrl, view.GetProperty("callbackUrl").GetString());
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(start.GetProperty("authorizationUrl").GetString()!).Query);
+        Assert.Equal(callbackUrl, query["redirect_uri"]);
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_every_endpoint()
     {
         using var client = fixture.Client(apiKey: null);

@@ -30,6 +30,8 @@ public sealed class ProductionApiFixture : IAsyncLifetime
             $"--ActorOAuth:ApiKeys:{PlainKey}=tenant-p",
             $"--ActorOAuth:ApiKeyHashes:{ApiKeyRing.HashOf(HashedKey)}=tenant-p",
             $"--ActorOAuth:ApiKeys:{LimitedKey}=tenant-limited",
+            "--ActorOAuth:Region=eu-west-1",
+            "--ActorOAuth:Regions:eu-west-1:PublicBaseUrl=https://eu-west-1.oauth.example.com",
             "--ActorOAuth:RateLimits:TenantRequestsPerSecond=1",
             "--ActorOAuth:RateLimits:TenantBurst=30",
             "--ActorOAuth:RateLimits:CallbackRequestsPerMinute=3",
@@ -105,6 +107,14 @@ public sealed class ProductionSettingsTests(ProductionApiFixture fixture) : ICla
 
         Assert.Equal(HttpStatusCode.OK, (await plain.GetAsync($"/api/connections/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await unknown.GetAsync($"/api/connections/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_callback_url_is_the_regions()
+    {
+        using var api = fixture.Client(ProductionApiFixture.PlainKey);
+        var body = await api.GetFromJsonAsync<JsonElement>("/api/callback-url");
+        Assert.Equal("https://eu-west-1.oauth.example.com/callback", body.GetProperty("callbackUrl").GetString());
     }
 
     [Fact]

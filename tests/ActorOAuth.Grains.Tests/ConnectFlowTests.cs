@@ -115,6 +115,20 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_connection_exchanges_with_the_redirect_uri_it_authorized_with_even_after_the_callback_url_changed()
+    {
+        var grain = Grain(ClusterFixture.NewKey());
+        await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
+        await grain.Save(fixture.SandboxSettings(), "https://oauth2.moved.example/callback");
+
+        var outcome = await grain.CompleteCallback(callback);
+
+        Assert.True(outcome.Succeeded, outcome.ErrorCode);
+        Assert.Equal("https://oauth2.moved.example/callback", (await grain.Get()).CallbackUrl);
+    }
+
+    [Fact]
     public async Task A_newer_authorization_discards_the_older_attempt()
     {
         var grain = Grain(ClusterFixture.NewKey());

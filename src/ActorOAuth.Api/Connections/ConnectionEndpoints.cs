@@ -38,8 +38,8 @@ public static partial class ConnectionEndpoints
         return routes;
     }
 
-    public static Ok<CallbackUrlResponse> GetCallbackUrl(IOptions<ActorOAuthOptions> options) =>
-        TypedResults.Ok(new CallbackUrlResponse(options.Value.CallbackUrl));
+    public static Ok<CallbackUrlResponse> GetCallbackUrl(ClaimsPrincipal user, IOptions<ActorOAuthOptions> options) =>
+        TypedResults.Ok(new CallbackUrlResponse(options.Value.CallbackUrlFor(user.Tenant())));
 
     public static async Task<Results<Ok<ConnectionListResponse>, ValidationProblem>> List(
         ClaimsPrincipal user, IGrainFactory grains, string? status, string? cursor, int? limit)
@@ -94,7 +94,7 @@ public static partial class ConnectionEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var result = await Connection(grains, user, id).Save(resolved, options.Value.CallbackUrl);
+        var result = await Connection(grains, user, id).Save(resolved, options.Value.CallbackUrlFor(user.Tenant()));
         return result.Created
             ? TypedResults.Created($"/api/connections/{id}", result.Connection)
             : TypedResults.Ok(result.Connection);
@@ -118,7 +118,7 @@ public static partial class ConnectionEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["returnUrl"] = [problem] });
         }
 
-        var start = await Connection(grains, user, id).Authorize(options.Value.CallbackUrl, returnUrl);
+        var start = await Connection(grains, user, id).Authorize(options.Value.CallbackUrlFor(user.Tenant()), returnUrl);
         return TypedResults.Ok(new AuthorizeResponse(start.AuthorizationUrl, start.ExpiresAt));
     }
 
