@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace ActorOAuth.Benchmarks;
+
+/// <summary>
+/// CPU pinning and what the machine is doing. Every measurement runs the server side (this process, the silo,
+/// PostgreSQL) on <see cref="ServerCore"/> and every load generator (wrk, the Npgsql reader, the HTTP client, the
+/// OAuth provider stand-in) on <see cref="LoadCore"/>, so the ratios compare like with like on a 2-core machine.
+/// </summary>
+internal static class Machine
+{
+    public const int LoadCore = 0;
+    public const int ServerCore = 1;
+    private const string PinnedVariable = "ACTOROAUTH_BENCH_PINNED";
+
+    /// <summary>Whether load generators are started under <c>taskset -c 0</c>.</summary>
+    public static bool Pinned => Environment.GetEnvironmentVariable(PinnedVariable) == "1";
+
+    public static bool NeedsPinnedRestart(Options options)
+    {
+        if (options.Flag("no-pin") || Pinned)
+        {
+            return false;
+        }
+
+        if (Environment.ProcessorCount < 2)
+        {
+            Console.Error.WriteLine("warning: fewer than 2 CPUs; running unpinned");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs this program again under <c>taskset -c 1</c>, so the runtime itself sees one CPU (GC heaps, thread pool).</summary>
+    public static async Task<int> RestartPinnedAsync(string[] args)
+    {
+        var (file, selfArgs) = Self(args);
+        var start = new ProcessStartInfo("taskset") { ArgumentList = { "-c", ServerCore.ToString(CultureInfo.InvariantCulture), file }, UseShellExecute = false };
+        selfArgs.ForEach(start.ArgumentList.Add);
+        start.Environment[PinnedVariable] = "1";
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start taskset");
+        // Ctrl-C reaches the child too (same process group), which stops by itself; SIGTERM is passed on.
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            if (!child.HasExited)
+            {
+                Kill(child.Id, "TERM");
+            }
+        });
+        await child.WaitForExitAsync();
+        return child.ExitCode;
+    }
+
+    private static void Kill(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false });
+        kill?.WaitForExit();
+    }
+
+    /// <summary>This program with other arguments: the apphost, or <c>dotnet</c> and the dll.</summary>
+    public static (string File, List<string> Args) Self(IEnumerable<string> args)
+    {
+        var path = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
+        var list = new List<string>();
+        if (Path.GetFileNameWithoutExtension(path) == "dotnet")
+        {
+            list.Add(typeof(Machine).Assembly.Location);
+        }
+
+        list.AddRange(args);
+        return (path, list);
+    }
+
+    /// <summary>A start for <paramref name="command"/> on one core (when pinning), output redirected.</summary>
+    public static ProcessStartInfo OnCore(int core, (string File, List<string> Args) command, bool redirect = false)
+    {
+        var start = Pinned
+            ? new ProcessStartInfo("taskset") { ArgumentList = { "-c", core.ToString(CultureInfo.InvariantCulture), command.File } }
+            : new ProcessStartInfo(command.File);
+        foreach (var arg in command.Args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = redirect;
+        start.RedirectStandardError = false;
+        return start;
+    }
+
+    /// <summary>Cumulative busy and total jiffies per CPU from /proc/stat.</summary>
+    public static Dictionary<int, (long Busy, long Total)> CpuTimes()
+    {
+        var result = new Dictionary<int, (long, long)>();
+        foreach (var line in File.ReadLines("/proc/stat"))
+        {
+            if (!line.StartsWith("cpu", StringComparison.Ordinal) || line.Length < 4 || !char.IsDigit(line[3]))
+            {
+                continue;
+            }
+
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var cpu = int.Parse(parts[0][3..], CultureInfo.InvariantCulture);
+            var values = parts[1..].Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+            var idle = values[3] + (values.Length > 4 ? values[4] : 0);
+            var total = values.Take(8).Sum();
+            result[cpu] = (total - idle, total);
+        }
+
+        return result;
+    }
+
+    /// <summary>Busy share (0–100) of each CPU between two <see cref="CpuTimes"/> samples.</summary>
+    public static Dictionary<int, double> Busy(Dictionary<int, (long Busy, long Total)> before, Dictionary<int, (long Busy, long Total)> after) =>
+        after.ToDictionary(kv => kv.Key, kv =>
+        {
+            var b = before.GetValueOrDefault(kv.Key);
+            var total = kv.Value.Total - b.Total;
+            return total <= 0 ? 0 : 100.0 * (kv.Value.Busy - b.Busy) / total;
+        });
+
+    /// <summary>This process's resident set size, bytes.</summary>
+    public static long Rss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>1-minute load average, to tell whether the machine was otherwise idle.</summary>
+    public static double LoadAverage() =>
+        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+    public static string Describe()
+    {
+        var memory = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+        var kb = long.Parse(memory.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        var model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        var cpus = File.ReadLines("/proc/cpuinfo").Count(l => l.StartsWith("processor", StringComparison.Ordinal));
+        return $"{cpus} CPUs ({model}), {kb / 1024 / 1024.0:F1} GiB, " +
+            $".NET {Environment.Version}, load average {LoadAverage():F2}";
+    }
+}
+
+/// <summary>Child processes this run started; all are ended (by their own id) when the run ends.</summary>
+internal static class Children
+{
+    private static readonly List<Process> Running = [];
+
+    public static Process Start(ProcessStartInfo start)
+    {
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+        lock (Running)
+        {
+            Running.Add(process);
+        }
+
+        return process;
+    }
+
+    public static void Forget(Process process)
+    {
+        lock (Running)
+        {
+            Running.Remove(process);
+        }
+    }
+
+    public static async Task StopAllAsync()
+    {
+        Process[] all;
+        lock (Running)
+        {
+            all = [.. Running];
+            Running.Clear();
+        }
+
+        foreach (var process in all)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            process.Dispose();
+        }
+    }
+
+    /// <summary>Runs a command to completion and returns its standard output (standard error passes through).</summary>
+    public static async Task<string> RunAsync(ProcessStartInfo start, CancellationToken cancellationToken)
+    {
+        start.RedirectStandardOutput = true;
+        var process = Start(start);
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            var text = await output;
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}:\n{text}");
+            }
+
+            return text;
+        }
+        finally
+        {
+            Forget(process);
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process.Dispose();
+        }
+    }
+}

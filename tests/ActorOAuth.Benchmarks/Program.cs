@@ -1,0 +1,3 @@
+using ActorOAuth.Benchmarks;
+
+return await Cli.RunAsync(args);

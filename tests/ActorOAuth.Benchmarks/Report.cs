@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ActorOAuth.Benchmarks;
+
+/// <summary>What every scenario prints: a header, tables, and last one JSON line of results.</summary>
+internal static class Report
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
+
+    public static void Header(string scenario, string detail)
+    {
+        Console.WriteLine($"== {scenario} — {Started:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"   machine: {Machine.Describe()}");
+        Console.WriteLine($"   pinning: {(Machine.Pinned ? $"server side on CPU {Machine.ServerCore}, load generators on CPU {Machine.LoadCore}" : "none (--no-pin)")}");
+        Console.WriteLine($"   {detail}");
+        Console.WriteLine();
+    }
+
+    public static void Step(string message) => Console.Error.WriteLine($"[{DateTimeOffset.UtcNow:HH:mm:ss}] {message}");
+
+    public static void Table(string title, string[] headers, IEnumerable<string[]> rows)
+    {
+        var all = new List<string[]> { headers };
+        all.AddRange(rows);
+        var widths = headers.Select((_, i) => all.Max(r => r.ElementAtOrDefault(i)?.Length ?? 0)).ToArray();
+        Console.WriteLine(title);
+        string Line(string[] cells) => "| " + string.Join(" | ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))) + " |";
+        Console.WriteLine(Line(headers));
+        Console.WriteLine("|" + string.Join("|", widths.Select((w, i) => i == 0 ? new string('-', w + 2) : new string('-', w + 1) + ":")) + "|");
+        foreach (var row in all.Skip(1))
+        {
+            Console.WriteLine(Line(row));
+        }
+
+        Console.WriteLine();
+    }
+
+    /// <summary>The one JSON line of results, printed last.</summary>
+    public static void JsonLine(object result) => Console.WriteLine(JsonSerializer.Serialize(result, result.GetType(), Json));
+
+    public static string N(double value, int decimals = 0) => value.ToString("N" + decimals, CultureInfo.InvariantCulture);
+
+    public static string Ms(double microseconds) => (microseconds / 1000).ToString("F2", CultureInfo.InvariantCulture);
+
+    public static string Pct(double value) => value.ToString("F0", CultureInfo.InvariantCulture) + " %";
+
+    public static string X(double ratio) => ratio.ToString("F2", CultureInfo.InvariantCulture) + "×";
+
+    public static string Mb(long bytes) => (bytes / 1024.0 / 1024.0).ToString("N0", CultureInfo.InvariantCulture) + " MiB";
+
+    public static string Check(bool met) => met ? "met" : "MISSED";
+
+    public static double Round(double value, int decimals = 2) => Math.Round(value, decimals);
+}
+
+/// <summary>One measurement with the CPU each core spent during it.</summary>
+internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCpu)
+{
+    /// <summary>A target left out with <c>--targets</c>.</summary>
+    public static Measured None { get; } = new(new LoadResult(0, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0), double.NaN, double.NaN);
+}
+
+internal static class Measure
+{
+    /// <summary>Runs <paramref name="run"/> and samples both cores' busy share around it.</summary>
+    public static async Task<Measured> WithCpuAsync(Func<Task<LoadResult>> run)
+    {
+        var before = Machine.CpuTimes();
+        var result = await run();
+        var busy = Machine.Busy(before, Machine.CpuTimes());
+        return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore));
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net.Http.Headers;
+
+namespace ActorOAuth.Benchmarks;
+
+/// <summary>
+/// <c>token-fetch</c>: connected connections (tokens valid, each fetched once so it is <c>used</c>), then for each
+/// concurrency, 30 s each of closed-loop HTTP load on (a) the bare Kestrel endpoint, ActorOAuth's
+/// <c>POST /api/connections/{id}/token</c> over random ids, and (b) PostgreSQL primary-key reads through Npgsql.
+/// </summary>
+internal static class TokenFetch
+{
+    public static async Task RunAsync(Options options, CancellationToken cancellationToken)
+    {
+        Wrk.EnsureInstalled();
+        var cluster = options.Flag("cluster");
+        var count = options.Int("connections", 10_000);
+        var perTenant = options.Int("per-tenant", 1_000);
+        var seconds = options.Int("duration", 30);
+        var warmup = options.Int("warmup", 5);
+        var levels = options.Ints("concurrency", [16, 64, 256]);
+        var targets = options.String("targets", "bare,actor,pg").Split(',').ToHashSet();
+        var fleet = new Fleet(count, perTenant);
+        var mode = cluster ? "cluster (API process → 1 silo process, PostgreSQL storage, all on the server CPU)" : "embedded (API + co-hosted silo in this process)";
+        Report.Header("token-fetch", $"{count:N0} connections in {count / perTenant} tenants, {mode}; {seconds} s per run, concurrency {string.Join('/', levels)}");
+
+        await using var postgres = await LocalPostgres.StartAsync(cluster, fleet.ApiKeys, cancellationToken);
+        await using var provider = await ProviderProcess.StartAsync();
+        var bare = new BareEndpoint();
+        await using var host = await ApiHost.StartAsync(fleet.ApiKeys, cluster: postgres.Cluster, bare: bare);
+        var target = postgres.Cluster?.ApiUrl ?? host.BaseUrl;
+
+        Report.Step($"seeding {count:N0} connected connections on the grains");
+        var seeded = await fleet.SeedAsync(host.Grains, provider.Url, target + "/callback", connect: true, concurrency: 64, cancellationToken);
+        Report.Step($"seeded in {seeded.TotalSeconds:F1} s; fetching each token once");
+        await fleet.FetchAllAsync(host.Grains, 64, cancellationToken);
+
+        var body = await SampleBodyAsync(target, fleet.Connections[0]);
+        bare.Answer(body);
+        Report.Step($"token response body is {body.Length} bytes; bare endpoint {host.BaseUrl}{BareEndpoint.Path("{id}")}");
+        await PgLoad.CreateTableAsync(postgres.ConnectionString, count, body.Length, cancellationToken);
+
+        var bareTarget = (host.BaseUrl, BareEndpoint.Prefix);
+        var actorTarget = (target, "/api/connections/");
+        Task<LoadResult> Http((string Url, string Prefix) to, int concurrency, int duration) =>
+            Benchmarks.Wrk.RunAsync(to.Url, to.Prefix, count, perTenant, concurrency, duration, cancellationToken);
+        Task<LoadResult> Pg(int concurrency, int duration) => PgLoad.MeasureAsync(postgres.ConnectionString, count, concurrency, duration, cancellationToken);
+
+        Report.Step($"warming up ({warmup} s each)");
+        await Http(bareTarget, 64, warmup);
+        await Http(actorTarget, 64, warmup);
+        await Pg(64, warmup);
+
+        var results = new List<Level>();
+        foreach (var concurrency in levels)
+        {
+            Report.Step($"concurrency {concurrency}: bare endpoint");
+            var bareResult = targets.Contains("bare") ? await Measure.WithCpuAsync(() => Http(bareTarget, concurrency, seconds)) : Measured.None;
+            Report.Step($"concurrency {concurrency}: ActorOAuth");
+            var actor = targets.Contains("actor") ? await Measure.WithCpuAsync(() => Http(actorTarget, concurrency, seconds)) : Measured.None;
+            Report.Step($"concurrency {concurrency}: PostgreSQL point read");
+            var pg = targets.Contains("pg") ? await Measure.WithCpuAsync(() => Pg(concurrency, seconds)) : Measured.None;
+            results.Add(new Level(concurrency, actor, bareResult, pg));
+        }
+
+        Print(results, count, body.Length, cluster, seconds);
+    }
+
+    private static async Task<byte[]> SampleBodyAsync(string target, BenchConnection connection)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{target}/api/connections/{connection.Id}/token");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", connection.ApiKey);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    private static void Print(List<Level> levels, int count, int bodyBytes, bool cluster, int seconds)
+    {
+        static string[] Row(int c, string name, Measured m) =>
+        [
+            c.ToString(System.Globalization.CultureInfo.InvariantCulture), name, Report.N(m.Load.Rps), Report.Ms(m.Load.P50Us), Report.Ms(m.Load.P99Us),
+            Report.Ms(m.Load.P999Us), Report.N(m.Load.Errors), Report.Pct(m.ServerCpu), Report.Pct(m.LoadCpu),
+        ];
+        Report.Table($"Token fetch, {count:N0} connections, {bodyBytes}-byte body, {seconds} s per run (latency in ms)",
+            ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU"],
+            levels.SelectMany(l => new[]
+            {
+                Row(l.Concurrency, "(a) bare Kestrel", l.Bare),
+                Row(l.Concurrency, cluster ? "ActorOAuth (cluster)" : "ActorOAuth", l.ActorOAuth),
+                Row(l.Concurrency, "(b) PostgreSQL PK read", l.Postgres),
+            }));
+
+        var at64 = levels.FirstOrDefault(l => l.Concurrency == 64) ?? levels[^1];
+        Report.Table("Ratios (targets: ≥ 0.60 of bare, ≥ 3× PostgreSQL, p99 ≤ 1.5× bare's at concurrency 64)",
+            ["concurrency", "req/s vs bare", "req/s vs PostgreSQL", "p99 vs bare"],
+            levels.Select(l => new[]
+            {
+                l.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Report.X(l.VsBare), Report.X(l.VsPostgres), Report.X(l.P99VsBare),
+            }));
+
+        var worstBare = levels.Min(l => l.VsBare);
+        var worstPg = levels.Min(l => l.VsPostgres);
+        Console.WriteLine($"targets: req/s ≥ 60 % of bare at every concurrency: {Report.Check(worstBare >= 0.6)} (lowest {Report.X(worstBare)}); " +
+            $"≥ 3× PostgreSQL: {Report.Check(worstPg >= 3)} (lowest {Report.X(worstPg)}); " +
+            $"p99 at {at64.Concurrency} ≤ 1.5× bare: {Report.Check(at64.P99VsBare <= 1.5)} ({Report.X(at64.P99VsBare)})");
+        Console.WriteLine();
+        Report.JsonLine(new
+        {
+            scenario = "token-fetch",
+            date = Report.Started,
+            mode = cluster ? "cluster" : "embedded",
+            connections = count,
+            bodyBytes,
+            secondsPerRun = seconds,
+            levels = levels.Select(l => new
+            {
+                concurrency = l.Concurrency,
+                actorOAuth = Json(l.ActorOAuth),
+                bare = Json(l.Bare),
+                postgres = Json(l.Postgres),
+                vsBare = Report.Round(l.VsBare),
+                vsPostgres = Report.Round(l.VsPostgres),
+                p99VsBare = Report.Round(l.P99VsBare),
+            }),
+            targetsMet = new { vsBare = worstBare >= 0.6, vsPostgres = worstPg >= 3, p99At64 = at64.P99VsBare <= 1.5 },
+        });
+    }
+
+    private static object Json(Measured m) => new
+    {
+        rps = Report.Round(m.Load.Rps, 0),
+        p50Ms = Report.Round(m.Load.P50Us / 1000, 3),
+        p99Ms = Report.Round(m.Load.P99Us / 1000, 3),
+        p999Ms = Report.Round(m.Load.P999Us / 1000, 3),
+        errors = m.Load.Errors,
+        serverCpu = Report.Round(m.ServerCpu, 0),
+        loadCpu = Report.Round(m.LoadCpu, 0),
+    };
+
+    private sealed record Level(int Concurrency, Measured ActorOAuth, Measured Bare, Measured Postgres)
+    {
+        public double VsBare => ActorOAuth.Load.Rps / Bare.Load.Rps;
+
+        public double VsPostgres => ActorOAuth.Load.Rps / Postgres.Load.Rps;
+
+        public double P99VsBare => ActorOAuth.Load.P99Us / Bare.Load.P99Us;
+    }
+}
