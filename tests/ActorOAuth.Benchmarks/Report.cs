@@ -62,7 +62,8 @@ internal static class Report
 }
 
 /// <summary>One measurement with the CPU each core spent during it.</summary>
-internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCpu)
+/// <summary><paramref name="AllocatedPerRequest"/>: bytes this process allocated per request (NaN when the server is another process).</summary>
+internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCpu, double AllocatedPerRequest = double.NaN)
 {
     /// <summary>A target left out with <c>--targets</c>.</summary>
     public static Measured None { get; } = new(new LoadResult(0, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0), double.NaN, double.NaN);
@@ -70,12 +71,17 @@ internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCp
 
 internal static class Measure
 {
-    /// <summary>Runs <paramref name="run"/> and samples both cores' busy share around it.</summary>
-    public static async Task<Measured> WithCpuAsync(Func<Task<LoadResult>> run)
+    /// <summary>
+    /// Runs <paramref name="run"/> and samples both cores' busy share around it, and (when this process is the
+    /// server, <paramref name="inProcess"/>) the bytes it allocated per request.
+    /// </summary>
+    public static async Task<Measured> WithCpuAsync(Func<Task<LoadResult>> run, bool inProcess = false)
     {
         var before = Machine.CpuTimes();
+        var allocated = GC.GetTotalAllocatedBytes(precise: false);
         var result = await run();
         var busy = Machine.Busy(before, Machine.CpuTimes());
-        return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore));
+        var perRequest = inProcess && result.Requests > 0 ? (GC.GetTotalAllocatedBytes(precise: false) - allocated) / (double)result.Requests : double.NaN;
+        return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore), perRequest);
     }
 }

@@ -54,9 +54,9 @@ internal static class TokenFetch
         foreach (var concurrency in levels)
         {
             Report.Step($"concurrency {concurrency}: bare endpoint");
-            var bareResult = targets.Contains("bare") ? await Measure.WithCpuAsync(() => Http(bareTarget, concurrency, seconds)) : Measured.None;
+            var bareResult = targets.Contains("bare") ? await Measure.WithCpuAsync(() => Http(bareTarget, concurrency, seconds), inProcess: true) : Measured.None;
             Report.Step($"concurrency {concurrency}: ActorOAuth");
-            var actor = targets.Contains("actor") ? await Measure.WithCpuAsync(() => Http(actorTarget, concurrency, seconds)) : Measured.None;
+            var actor = targets.Contains("actor") ? await Measure.WithCpuAsync(() => Http(actorTarget, concurrency, seconds), inProcess: !cluster) : Measured.None;
             Report.Step($"concurrency {concurrency}: PostgreSQL point read");
             var pg = targets.Contains("pg") ? await Measure.WithCpuAsync(() => Pg(concurrency, seconds)) : Measured.None;
             results.Add(new Level(concurrency, actor, bareResult, pg));
@@ -81,9 +81,10 @@ internal static class TokenFetch
         [
             c.ToString(System.Globalization.CultureInfo.InvariantCulture), name, Report.N(m.Load.Rps), Report.Ms(m.Load.P50Us), Report.Ms(m.Load.P99Us),
             Report.Ms(m.Load.P999Us), Report.N(m.Load.Errors), Report.Pct(m.ServerCpu), Report.Pct(m.LoadCpu),
+            double.IsNaN(m.AllocatedPerRequest) ? "" : Report.N(m.AllocatedPerRequest),
         ];
         Report.Table($"Token fetch, {count:N0} connections, {bodyBytes}-byte body, {seconds} s per run (latency in ms)",
-            ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU"],
+            ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU", "bytes allocated/req"],
             levels.SelectMany(l => new[]
             {
                 Row(l.Concurrency, "(a) bare Kestrel", l.Bare),
@@ -137,6 +138,7 @@ internal static class TokenFetch
         errors = m.Load.Errors,
         serverCpu = Report.Round(m.ServerCpu, 0),
         loadCpu = Report.Round(m.LoadCpu, 0),
+        allocatedBytesPerRequest = double.IsNaN(m.AllocatedPerRequest) ? (double?)null : Report.Round(m.AllocatedPerRequest, 0),
     };
 
     private sealed record Level(int Concurrency, Measured ActorOAuth, Measured Bare, Measured Postgres)
