@@ -26,8 +26,8 @@ internal static class GrainRead
         await fleet.FetchAllAsync(host.Grains, 64, cancellationToken);
         var grains = fleet.Connections.Select(c => host.Grains.GetGrain<IConnectionGrain>(c.GrainKey)).ToArray();
 
-        Report.Step("warming up (3 s)");
-        await ReadAsync(grains, 64, TimeSpan.FromSeconds(3), cancellationToken);
+        Report.Step("warming up (15 s)");
+        await ReadAsync(grains, 64, TimeSpan.FromSeconds(15), cancellationToken);
         var rows = new List<(int Concurrency, double Rate, double Cpu, double MeanUs, double Allocated)>();
         foreach (var concurrency in levels)
         {

@@ -59,8 +59,9 @@ internal static class PgLoad
         var rows = options.Int("rows", 10_000);
         var concurrency = options.Int("concurrency", 64);
         var duration = TimeSpan.FromSeconds(options.Int("duration", 30));
-        // A pooled connection per concurrent reader (PostgreSQL allows 200 here; beyond that readers queue for one).
-        var pool = Math.Min(concurrency, 180);
+        // A pooled connection per concurrent reader, at most 100 (PostgreSQL allows 200 here, and in cluster mode the
+        // silo and the API hold pools of their own); beyond that readers queue for a connection, as requests would.
+        var pool = Math.Min(concurrency, 100);
         var builder = new NpgsqlConnectionStringBuilder(options.String("connection-string", ""))
         {
             MaxPoolSize = pool,

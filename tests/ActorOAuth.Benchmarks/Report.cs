@@ -44,7 +44,12 @@ internal static class Report
     }
 
     /// <summary>The one JSON line of results, printed last.</summary>
-    public static void JsonLine(object result) => Console.WriteLine(JsonSerializer.Serialize(result, result.GetType(), Json));
+    public static void JsonLine(object result)
+    {
+        Console.WriteLine($"load average at the end: {Machine.LoadAverage():F2} (1 min)");
+        Console.WriteLine();
+        Console.WriteLine(JsonSerializer.Serialize(result, result.GetType(), Json));
+    }
 
     public static string N(double value, int decimals = 0) => value.ToString("N" + decimals, CultureInfo.InvariantCulture);
 

@@ -16,7 +16,7 @@ internal static class TokenFetch
         var count = options.Int("connections", 10_000);
         var perTenant = options.Int("per-tenant", 1_000);
         var seconds = options.Int("duration", 30);
-        var warmup = options.Int("warmup", 5);
+        var warmup = options.Int("warmup", 15);
         var levels = options.Ints("concurrency", [16, 64, 256]);
         var targets = options.String("targets", "bare,actor,pg").Split(',').ToHashSet();
         var fleet = new Fleet(count, perTenant);

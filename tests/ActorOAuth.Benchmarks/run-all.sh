@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the benchmarks (Release) and runs every scenario, one after the other, each once the machine is quiet
+# (1-minute load average below $QUIET, default 1.0, waiting at most 10 minutes). Output: $OUT (default
+# /tmp/actoroauth-bench), one log per scenario; the last line of each is its JSON result.
+#   tests/ActorOAuth.Benchmarks/run-all.sh [scenario ...]     (default: all, in the order below)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT="${OUT:-/tmp/actoroauth-bench}"
+QUIET="${QUIET:-1.0}"
+mkdir -p "$OUT"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get update && apt-get install -y wrk" >&2; exit 1; }
+dotnet build tests/ActorOAuth.Benchmarks -c Release -v q -nologo >&2
+# --cluster needs the silo and the API built too (deploy/local/up.sh builds them again, quickly).
+dotnet build src/ActorOAuth.Silo -c Release -v q -nologo >&2
+bench="tests/ActorOAuth.Benchmarks/bin/Release/net10.0/ActorOAuth.Benchmarks.dll"
+
+wait_quiet() {
+  local deadline=$(( SECONDS + 600 ))
+  while awk -v q="$QUIET" '{ exit !($1 >= q) }' /proc/loadavg && [ "$SECONDS" -lt "$deadline" ]; do sleep 10; done
+}
+
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(token-fetch token-fetch-cluster grain-read refresh-storm memory connect-flow)
+for s in "${scenarios[@]}"; do
+  wait_quiet
+  echo "== $s ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  case "$s" in
+    token-fetch-cluster) dotnet "$bench" token-fetch --cluster ;;
+    *) dotnet "$bench" "$s" ;;
+  esac > "$OUT/$s.log" 2> "$OUT/$s.err" || echo "$s failed: see $OUT/$s.err" >&2
+  tail -n 1 "$OUT/$s.log" >&2
+done
