@@ -12,9 +12,10 @@ internal static class Cli
 
         scenarios (each prints a table and, last, one JSON line of results):
           token-fetch     closed-loop HTTP load on POST /api/connections/{id}/token over random ids, side by side
-                          with a bare Kestrel endpoint and a PostgreSQL primary-key read through Npgsql
+                          with a bare Kestrel endpoint, a database-per-fetch endpoint (Npgsql primary-key read
+                          per request) and the raw primary-key read through Npgsql
                             --connections 10000  --duration 30  --concurrency 16,64,256  --warmup 15
-                            --targets bare,actor,pg  --cluster (grains in a PostgreSQL-backed silo started by deploy/local/up.sh)
+                            --targets bare,actor,db,pg  --cluster (grains in a PostgreSQL-backed silo started by deploy/local/up.sh)
           grain-read      in-process token reads straight on the grain (no HTTP)
                             --connections 10000  --duration 10  --concurrency 16,64,256
           refresh-storm   connections whose tokens expire within the same few minutes, until each refreshed twice

@@ -108,7 +108,7 @@ internal sealed class ApiHost : IAsyncDisposable
     /// provider lives), the sandbox off, rate limits off, logging at Warning.
     /// </summary>
     public static async Task<ApiHost> StartAsync(
-        IEnumerable<(string Key, string Tenant)> apiKeys, IEnumerable<string>? extra = null, ClusterEnvironment? cluster = null, BareEndpoint? bare = null)
+        IEnumerable<(string Key, string Tenant)> apiKeys, IEnumerable<string>? extra = null, ClusterEnvironment? cluster = null, Action<WebApplication>? map = null)
     {
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
@@ -139,7 +139,7 @@ internal sealed class ApiHost : IAsyncDisposable
 
         args.AddRange(extra ?? []);
         var app = ActorOAuthApp.Build([.. args]);
-        bare?.Map(app);
+        map?.Invoke(app);
         await app.StartAsync();
         return new ApiHost(app, url);
     }

@@ -16,8 +16,8 @@ internal static class PgLoad
     public const string Table = "bench_token_rows";
     private const string ResultLine = "PGLOAD ";
 
-    /// <summary>Creates the table with <paramref name="rows"/> rows <c>c000000…</c>, each body <paramref name="bodyBytes"/> ASCII bytes.</summary>
-    public static async Task CreateTableAsync(string connectionString, int rows, int bodyBytes, CancellationToken cancellationToken)
+    /// <summary>Creates the table with <paramref name="rows"/> rows <c>c000000…</c>, each body a token response of the same size.</summary>
+    public static async Task CreateTableAsync(string connectionString, int rows, string body, CancellationToken cancellationToken)
     {
         await using var data = NpgsqlDataSource.Create(connectionString);
         await using (var create = data.CreateCommand($"DROP TABLE IF EXISTS {Table}; CREATE TABLE {Table} (id text PRIMARY KEY, body text NOT NULL)"))
@@ -28,10 +28,10 @@ internal static class PgLoad
         await using (var connection = await data.OpenConnectionAsync(cancellationToken))
         await using (var writer = await connection.BeginTextImportAsync($"COPY {Table} (id, body) FROM STDIN", cancellationToken))
         {
+            var escaped = body.Replace("\\", "\\\\", StringComparison.Ordinal);
             for (var i = 0; i < rows; i++)
             {
-                var body = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes((bodyBytes + 1) / 2))[..bodyBytes];
-                await writer.WriteAsync($"c{i:D6}\t{body}\n");
+                await writer.WriteAsync($"c{i:D6}\t{escaped}\n");
             }
         }
 
