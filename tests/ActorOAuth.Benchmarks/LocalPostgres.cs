@@ -65,6 +65,22 @@ internal sealed class LocalPostgres : IAsyncDisposable
         }
 
         var values = await ReadEnvironmentAsync(state, cancellationToken);
+        // The cluster's silo, API and sandbox processes are this run's too.
+        var pids = Path.Combine(state, "pids");
+        if (Directory.Exists(pids))
+        {
+            foreach (var file in Directory.EnumerateFiles(pids, "*.pid"))
+            {
+                if (int.TryParse(await File.ReadAllTextAsync(file, cancellationToken), out var pid))
+                {
+                    lock (Machine.OwnPids)
+                    {
+                        Machine.OwnPids.Add(pid);
+                    }
+                }
+            }
+        }
+
         var connectionString = values["CONNECTION_STRING"];
         var pointRead = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", MaxPoolSize = 300 }.ConnectionString;
         var environment = cluster

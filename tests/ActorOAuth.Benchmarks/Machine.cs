@@ -124,6 +124,80 @@ internal static class Machine
             return total <= 0 ? 0 : 100.0 * (kv.Value.Busy - b.Busy) / total;
         });
 
+    /// <summary>Processes of this run besides this one and its exited children (the provider, cluster processes).</summary>
+    public static HashSet<int> OwnPids { get; } = [];
+
+    /// <summary>
+    /// CPU ticks (user + system, all CPUs) spent by processes that are not this run's: everything the machine did
+    /// minus this process, its reaped children (wrk, pg-load, connect-load), <see cref="OwnPids"/> and PostgreSQL's
+    /// processes (user <c>postgres</c>). Interrupt time is left out on both sides.
+    /// </summary>
+    public static long ForeignTicks()
+    {
+        var total = 0L;
+        foreach (var line in File.ReadLines("/proc/stat"))
+        {
+            if (line.StartsWith("cpu ", StringComparison.Ordinal))
+            {
+                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                total = long.Parse(f[1], CultureInfo.InvariantCulture) + long.Parse(f[2], CultureInfo.InvariantCulture) + long.Parse(f[3], CultureInfo.InvariantCulture);
+                break;
+            }
+        }
+
+        var own = Ticks("self", withChildren: true);
+        int[] pids;
+        lock (OwnPids)
+        {
+            pids = [.. OwnPids];
+        }
+
+        own += pids.Sum(p => Ticks(p.ToString(CultureInfo.InvariantCulture), withChildren: true));
+        var postgres = PostgresUid();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (postgres is not null && name.Length > 0 && char.IsDigit(name[0]) && Uid(name) == postgres)
+            {
+                own += Ticks(name, withChildren: true);
+            }
+        }
+
+        return total - own;
+    }
+
+    private static long Ticks(string pid, bool withChildren)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After the state field (index 0 here): utime is field 14 of the line, index 11 here.
+            var ticks = long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
+            return withChildren ? ticks + long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture) : ticks;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 0;
+        }
+    }
+
+    private static string? PostgresUid() =>
+        File.ReadLines("/etc/passwd").Select(l => l.Split(':')).FirstOrDefault(f => f[0] == "postgres")?[2];
+
+    private static string? Uid(string pid)
+    {
+        try
+        {
+            return File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal))?
+                .Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>This process's resident set size, bytes.</summary>
     public static long Rss()
     {

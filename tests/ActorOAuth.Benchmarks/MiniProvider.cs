@@ -270,6 +270,11 @@ internal sealed class ProviderProcess : IAsyncDisposable
         {
             if (line.StartsWith(MiniProvider.ReadyLine, StringComparison.Ordinal))
             {
+                lock (Machine.OwnPids)
+                {
+                    Machine.OwnPids.Add(process.Id);
+                }
+
                 return new ProviderProcess(process, line[MiniProvider.ReadyLine.Length..].Trim());
             }
 

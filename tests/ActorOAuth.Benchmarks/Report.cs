@@ -67,8 +67,11 @@ internal static class Report
 }
 
 /// <summary>One measurement with the CPU each core spent during it.</summary>
-/// <summary><paramref name="AllocatedPerRequest"/>: bytes this process allocated per request (NaN when the server is another process).</summary>
-internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCpu, double AllocatedPerRequest = double.NaN)
+/// <summary>
+/// <paramref name="AllocatedPerRequest"/>: bytes this process allocated per request (NaN when the server is another
+/// process). <paramref name="ForeignCpu"/>: CPU that processes not of this run took meanwhile, % of one core.
+/// </summary>
+internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCpu, double AllocatedPerRequest = double.NaN, double ForeignCpu = double.NaN)
 {
     /// <summary>A target left out with <c>--targets</c>.</summary>
     public static Measured None { get; } = new(new LoadResult(0, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0), double.NaN, double.NaN);
@@ -76,17 +79,31 @@ internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCp
 
 internal static class Measure
 {
+    /// <summary>A run during which other processes took more than this share of a core is measured again (twice at most).</summary>
+    public const double ForeignLimit = 10;
+
     /// <summary>
-    /// Runs <paramref name="run"/> and samples both cores' busy share around it, and (when this process is the
-    /// server, <paramref name="inProcess"/>) the bytes it allocated per request.
+    /// Runs <paramref name="run"/> and samples both cores' busy share around it, the CPU other processes took, and
+    /// (when this process is the server, <paramref name="inProcess"/>) the bytes it allocated per request.
     /// </summary>
     public static async Task<Measured> WithCpuAsync(Func<Task<LoadResult>> run, bool inProcess = false)
     {
-        var before = Machine.CpuTimes();
-        var allocated = GC.GetTotalAllocatedBytes(precise: false);
-        var result = await run();
-        var busy = Machine.Busy(before, Machine.CpuTimes());
-        var perRequest = inProcess && result.Requests > 0 ? (GC.GetTotalAllocatedBytes(precise: false) - allocated) / (double)result.Requests : double.NaN;
-        return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore), perRequest);
+        for (var attempt = 1; ; attempt++)
+        {
+            var before = Machine.CpuTimes();
+            var foreignBefore = Machine.ForeignTicks();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var allocated = GC.GetTotalAllocatedBytes(precise: false);
+            var result = await run();
+            var busy = Machine.Busy(before, Machine.CpuTimes());
+            var foreign = (Machine.ForeignTicks() - foreignBefore) / clock.Elapsed.TotalSeconds; // ticks are 1/100 s
+            var perRequest = inProcess && result.Requests > 0 ? (GC.GetTotalAllocatedBytes(precise: false) - allocated) / (double)result.Requests : double.NaN;
+            if (foreign <= ForeignLimit || attempt == 3)
+            {
+                return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore), perRequest, foreign);
+            }
+
+            Report.Step($"  other processes took {foreign:F0} % of a core during that run; measuring it again");
+        }
     }
 }

@@ -92,10 +92,10 @@ internal static class TokenFetch
         [
             c.ToString(System.Globalization.CultureInfo.InvariantCulture), name, Report.N(m.Load.Rps), Report.Ms(m.Load.P50Us), Report.Ms(m.Load.P99Us),
             Report.Ms(m.Load.P999Us), Report.N(m.Load.Errors), Report.Pct(m.ServerCpu), Report.Pct(m.LoadCpu),
-            double.IsNaN(m.AllocatedPerRequest) ? "" : Report.N(m.AllocatedPerRequest),
+            double.IsNaN(m.AllocatedPerRequest) ? "" : Report.N(m.AllocatedPerRequest), Report.Pct(m.ForeignCpu),
         ];
         Report.Table($"Token fetch, {count:N0} connections, {bodyBytes}-byte body, {seconds} s per run (latency in ms)",
-            ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU", "bytes allocated/req"],
+            ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU", "bytes allocated/req", "others' CPU"],
             levels.SelectMany(l => new[]
             {
                 Row(l.Concurrency, "(a) bare Kestrel", l.Bare),
@@ -106,6 +106,7 @@ internal static class TokenFetch
 
         var at64 = levels.FirstOrDefault(l => l.Concurrency == 64) ?? levels[^1];
         Console.WriteLine("* raw PK read: Npgsql on the load CPU, PostgreSQL alone on the server CPU (no HTTP): the database's own ceiling.");
+        Console.WriteLine($"others' CPU: what processes not of this run took meanwhile (% of a core); a run above {Measure.ForeignLimit} % is measured again, twice at most.");
         Console.WriteLine();
         Report.Table("Ratios (targets: ≥ 0.60 of bare, ≥ 3× the database read, p99 ≤ 1.5× bare's at concurrency 64)",
             ["concurrency", "req/s vs bare", "vs database per fetch", "vs raw PK read", "p99 vs bare"],
@@ -156,6 +157,7 @@ internal static class TokenFetch
         serverCpu = Report.Round(m.ServerCpu, 0),
         loadCpu = Report.Round(m.LoadCpu, 0),
         allocatedBytesPerRequest = double.IsNaN(m.AllocatedPerRequest) ? (double?)null : Report.Round(m.AllocatedPerRequest, 0),
+        othersCpu = Report.Round(m.ForeignCpu, 0),
     };
 
     private sealed record Level(int Concurrency, Measured ActorOAuth, Measured Bare, Measured Database, Measured Postgres)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the benchmarks (Release) and runs every scenario, one after the other, each once the machine is quiet
-# (1-minute load average below $QUIET, default 1.0, waiting at most 10 minutes). Output: $OUT (default
+# (1-minute load average below $QUIET, default 2.0, waiting at most 10 minutes; the HTTP scenarios also measure a run
+# again when other processes took more than 10 % of a core during it). Output: $OUT (default
 # /tmp/actoroauth-bench), one log per scenario; the last line of each is its JSON result.
 #   tests/ActorOAuth.Benchmarks/run-all.sh [scenario ...]     (default: all, in the order below)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${OUT:-/tmp/actoroauth-bench}"
-QUIET="${QUIET:-1.0}"
+QUIET="${QUIET:-2.0}"
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get update && apt-get install -y wrk" >&2; exit 1; }
 dotnet build tests/ActorOAuth.Benchmarks -c Release -v q -nologo >&2
