@@ -373,8 +373,7 @@ public sealed partial class ConnectionGrain(
             Context(now) with { AccessTokenValid = accessValid, RetryWindowPassed = windowPassed });
         await SetStatus(transient.To);
         schedule.NextAt = _policy.BudgetedAt(schedule, now + _policy.Backoff(schedule.Failures, error.RetryAfter, Random.Shared.NextDouble()));
-        RecordError(error.Code, error.Description, "refresh_failed",
-            $" (attempt {schedule.Failures}; next try at {schedule.NextAt:O})", updateLastError: true);
+        RecordError(error.Code, error.Description, "refresh_failed", $" (attempt {schedule.Failures}; next try at {schedule.NextAt:O})");
         await ArmReminder(now);
         await Persist();
     }
@@ -403,16 +402,21 @@ public sealed partial class ConnectionGrain(
     private async Task MarkUsed(DateTimeOffset now)
     {
         State.LastUsedAt = now;
-        var step = Apply(LifecycleEvent.TokenFetched);
-        var statusChanged = step.To != ConnectionStatus.Used || _lastUsedLogAt is null;
-        if (_lastUsedLogAt is { } last && now - last < _options.UsedLogInterval && !statusChanged)
+        var wasUsed = State.Status == ConnectionStatus.Used;
+        Apply(LifecycleEvent.TokenFetched);
+        if (!wasUsed)
+        {
+            await UpdateIndex();
+        }
+
+        // The hot path: an already-used connection logs (and writes) at most once per interval.
+        if (wasUsed && _lastUsedLogAt is { } last && now - last < _options.UsedLogInterval)
         {
             return;
         }
 
         _lastUsedLogAt = now;
         AppendLog("info", "used", "An execution fetched the access token.");
-        await UpdateIndex();
         await Persist();
     }
 
@@ -463,6 +467,7 @@ public sealed partial class ConnectionGrain(
         return step;
     }
 
+    /// <summary>Sets the status and tells the tenant's index when it changed.</summary>
     private async Task SetStatus(ConnectionStatus status)
     {
         if (State.Status != status)
@@ -543,13 +548,9 @@ public sealed partial class ConnectionGrain(
         LogWriteRecovered(logger, this.GetPrimaryKeyString());
     }
 
-    private void RecordError(string code, string? description, string logEvent, string suffix = "", bool updateLastError = true)
+    private void RecordError(string code, string? description, string logEvent, string suffix = "")
     {
-        if (updateLastError)
-        {
-            State.LastError = new ConnectionError(time.GetUtcNow(), code, description);
-        }
-
+        State.LastError = new ConnectionError(time.GetUtcNow(), code, description);
         AppendLog("error", logEvent, $"{code}{Describe(description)}{suffix}");
     }
 
