@@ -11,29 +11,6 @@ public sealed class ClusterFixture : ClusterWithSandbox, IAsyncLifetime
     /// <summary>A fresh connection key per test.</summary>
     public static string NewKey(string tenant = "tenant-a") => ConnectionKeys.For(tenant, $"conn-{Interlocked.Increment(ref _next)}");
 
-    public ConnectionSettings SandboxSettings(bool pkce = true, string? tokenAuthMethod = null) => new()
-    {
-        AuthorizeUrl = Sandbox.AuthorizeUrl,
-        TokenUrl = Sandbox.TokenUrl,
-        RevokeUrl = Sandbox.RevokeUrl,
-        ClientId = RunningSandbox.ClientId,
-        ClientSecret = RunningSandbox.ClientSecret,
-        Scopes = ["files.read", "offline_access"],
-        Pkce = pkce,
-        TokenAuthMethod = tokenAuthMethod,
-    };
-
-    /// <summary>Saves, authorizes, approves at the sandbox and completes the callback.</summary>
-    public async Task<IConnectionGrain> ConnectAsync(string key, ConnectionSettings? settings = null)
-    {
-        var grain = Grains.GetGrain<IConnectionGrain>(key);
-        await grain.Save(settings ?? SandboxSettings(), RedirectUri);
-        var callback = await ConsentAsync(grain, approve: true);
-        var outcome = await grain.CompleteCallback(callback);
-        Assert.True(outcome.Succeeded, $"{outcome.ErrorCode}: {outcome.ErrorDescription}");
-        return grain;
-    }
-
     /// <summary>Starts an authorization and answers the consent page; returns what the browser would bring to /callback.</summary>
     public static async Task<CallbackRequest> ConsentAsync(IConnectionGrain grain, bool approve)
     {
@@ -58,4 +35,31 @@ public sealed class ClusterFixture : ClusterWithSandbox, IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>Connecting through the sandbox, for every cluster fixture.</summary>
+public static class SandboxConnections
+{
+    public static ConnectionSettings SandboxSettings(this ClusterWithSandbox fixture, bool pkce = true, string? tokenAuthMethod = null) => new()
+    {
+        AuthorizeUrl = fixture.Sandbox.AuthorizeUrl,
+        TokenUrl = fixture.Sandbox.TokenUrl,
+        RevokeUrl = fixture.Sandbox.RevokeUrl,
+        ClientId = RunningSandbox.ClientId,
+        ClientSecret = RunningSandbox.ClientSecret,
+        Scopes = ["files.read", "offline_access"],
+        Pkce = pkce,
+        TokenAuthMethod = tokenAuthMethod,
+    };
+
+    /// <summary>Saves, authorizes, approves at the sandbox and completes the callback.</summary>
+    public static async Task<IConnectionGrain> ConnectAsync(this ClusterWithSandbox fixture, string key, ConnectionSettings? settings = null)
+    {
+        var grain = fixture.Grains.GetGrain<IConnectionGrain>(key);
+        await grain.Save(settings ?? fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
+        var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
+        var outcome = await grain.CompleteCallback(callback);
+        Assert.True(outcome.Succeeded, $"{outcome.ErrorCode}: {outcome.ErrorDescription}");
+        return grain;
+    }
 }

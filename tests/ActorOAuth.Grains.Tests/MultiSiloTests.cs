@@ -31,17 +31,7 @@ public sealed class MultiSiloTests(ThreeSiloFixture fixture) : IClassFixture<Thr
     internal static async Task<(string Key, IConnectionGrain Grain)> ConnectOnAsync(ClusterWithSandbox fixture)
     {
         var key = ConnectionKeys.For("tenant-m", $"multi-{Interlocked.Increment(ref _next)}");
-        var grain = fixture.Grains.GetGrain<IConnectionGrain>(key);
-        await grain.Save(new ConnectionSettings
-        {
-            AuthorizeUrl = fixture.Sandbox.AuthorizeUrl,
-            TokenUrl = fixture.Sandbox.TokenUrl,
-            RevokeUrl = fixture.Sandbox.RevokeUrl,
-            ClientId = RunningSandbox.ClientId,
-            ClientSecret = RunningSandbox.ClientSecret,
-            Scopes = ["files.read", "offline_access"],
-        }, ClusterWithSandbox.RedirectUri);
-        Assert.True((await grain.CompleteCallback(await ClusterFixture.ConsentAsync(grain, approve: true))).Succeeded);
+        var grain = await fixture.ConnectAsync(key);
         return (key, grain);
     }
 

@@ -16,17 +16,7 @@ public sealed class ShortTokenTests(NinetySecondTokenFixture fixture) : IClassFi
     public async Task A_90_second_token_is_refreshed_about_72_seconds_in_and_kept_valid_without_any_fetch()
     {
         var key = ConnectionKeys.For("tenant-s", "short-lived");
-        var grain = fixture.Grains.GetGrain<IConnectionGrain>(key);
-        await grain.Save(new ConnectionSettings
-        {
-            AuthorizeUrl = fixture.Sandbox.AuthorizeUrl,
-            TokenUrl = fixture.Sandbox.TokenUrl,
-            RevokeUrl = fixture.Sandbox.RevokeUrl,
-            ClientId = RunningSandbox.ClientId,
-            ClientSecret = RunningSandbox.ClientSecret,
-            Scopes = ["files.read", "offline_access"],
-        }, ClusterWithSandbox.RedirectUri);
-        Assert.True((await grain.CompleteCallback(await ClusterFixture.ConsentAsync(grain, approve: true))).Succeeded);
+        var grain = await fixture.ConnectAsync(key);
         var connectedAt = fixture.Time.GetUtcNow();
         var first = await fixture.ReadStateAsync(key);
         var view = await grain.Get();
