@@ -57,13 +57,13 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
     }
 
     /// <summary>
-    /// Polls <paramref name="condition"/> while nudging simulated time forward by 10 ms a poll: a timer
-    /// the reminder service creates after an <c>Advance</c> only fires on the next one.
+    /// Polls <paramref name="condition"/> while nudging simulated time forward by <paramref name="step"/>
+    /// (default 10 ms) a poll: a timer the reminder service creates after an <c>Advance</c> only fires on the next one.
     /// </summary>
-    public Task WhileTimePasses(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null) =>
+    public Task WhileTimePasses(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null, TimeSpan? step = null) =>
         Eventually(async () =>
         {
-            Time.Advance(TimeSpan.FromMilliseconds(10));
+            Time.Advance(step ?? TimeSpan.FromMilliseconds(10));
             return await condition();
         }, timeout, because);
 
