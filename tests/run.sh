@@ -9,4 +9,4 @@ rm -rf TestResults
 bash deploy/local/prerequisites.sh
 dotnet build ActorOAuth.sln -c Release
 dotnet test ActorOAuth.sln -c Release --no-build \
-  --logger "trx" --logger "console;verbosity=normal" --results-directory TestResults "$@"
+  --blame-hang-timeout 8m --logger "trx" --logger "console;verbosity=normal" --results-directory TestResults "$@"

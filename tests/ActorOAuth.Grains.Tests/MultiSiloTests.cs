@@ -61,22 +61,29 @@ public sealed class SiloFailureTests(KillSiloFixture fixture) : IClassFixture<Ki
     [Fact]
     public async Task A_killed_silo_loses_nothing_and_the_reminder_fires_on_a_survivor()
     {
-        var (key, grain) = await ConnectAsync();
-        var before = await fixture.ReadStateAsync(key);
-        var victim = fixture.Cluster.Silos[^1];
-        await fixture.Cluster.MigrateAsync(grain, victim.SiloAddress);
-        await ClusterWithSandbox.Eventually(() => Task.FromResult(
-            fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var context) && Equals(context!.Address.SiloAddress, victim.SiloAddress)),
-            because: "the connection lives on the silo about to die");
+        // Connect until a connection lives on a silo other than the primary (which holds the test
+        // cluster's membership and reminder tables): that silo is the one to kill.
+        var primary = fixture.Cluster.Silos[0].SiloAddress;
+        string key;
+        IConnectionGrain grain;
+        SiloAddress? host = null;
+        do
+        {
+            (key, grain) = await ConnectAsync();
+            host = fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var context) ? context!.Address.SiloAddress : null;
+        }
+        while (host is null || host.Equals(primary));
 
-        await fixture.Cluster.KillSiloAsync(victim);
+        var before = await fixture.ReadStateAsync(key);
+        var victim = fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+        await fixture.Cluster.KillSiloAsync(victim).WaitAsync(TimeSpan.FromSeconds(30));
         fixture.Time.Advance((before.Refresh.NextAt!.Value - fixture.Time.GetUtcNow()) + TimeSpan.FromSeconds(1));
 
         await fixture.WhileTimePasses(async () =>
         {
             try
             {
-                return (await grain.Get()).LastRefreshedAt is not null;
+                return (await grain.Get().WaitAsync(TimeSpan.FromSeconds(10))).LastRefreshedAt is not null;
             }
             catch (Exception e) when (e is not Xunit.Sdk.XunitException)
             {
@@ -85,9 +92,9 @@ public sealed class SiloFailureTests(KillSiloFixture fixture) : IClassFixture<Ki
         }, TimeSpan.FromSeconds(90), "the reminder fires on a surviving silo");
 
         Assert.Equal(1, fixture.ProviderCalls.RefreshCallsWith(before.Tokens!.RefreshToken!));
-        var token = await grain.GetAccessToken(false);
+        var token = await grain.GetAccessToken(false).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(await fixture.Sandbox.IsActiveAsync(token.AccessToken));
-        Assert.Equal(ConnectionStatus.Used, (await grain.Get()).Status);
+        Assert.Equal(ConnectionStatus.Used, (await grain.Get().WaitAsync(TimeSpan.FromSeconds(30))).Status);
         Assert.Equal(before.Log.Count + 2, (await fixture.ReadStateAsync(key)).Log.Count);
     }
 }

@@ -116,7 +116,15 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
 
     public async Task DisposeAsync()
     {
-        await Cluster.DisposeAsync();
+        try
+        {
+            // A cluster that lost a silo may wait long on a graceful stop; the process ends after the tests anyway.
+            await Cluster.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+        }
+
         await Sandbox.DisposeAsync();
     }
 }
