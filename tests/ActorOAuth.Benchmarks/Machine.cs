@@ -130,7 +130,7 @@ internal static class Machine
     /// <summary>
     /// CPU ticks (user + system, all CPUs) spent by processes that are not this run's: everything the machine did
     /// minus this process, its reaped children (wrk, pg-load, connect-load), <see cref="OwnPids"/> and PostgreSQL's
-    /// processes (user <c>postgres</c>). Interrupt time is left out on both sides.
+    /// processes (user <c>postgres</c>).
     /// </summary>
     public static long ForeignTicks()
     {
@@ -140,7 +140,9 @@ internal static class Machine
             if (line.StartsWith("cpu ", StringComparison.Ordinal))
             {
                 var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                total = long.Parse(f[1], CultureInfo.InvariantCulture) + long.Parse(f[2], CultureInfo.InvariantCulture) + long.Parse(f[3], CultureInfo.InvariantCulture);
+                // user, nice, system, irq, softirq: without interrupt-time accounting a process's system time includes
+                // the softirq work (loopback TCP) done on its behalf, which /proc/stat books as softirq.
+                total = new[] { 1, 2, 3, 6, 7 }.Sum(i => long.Parse(f[i], CultureInfo.InvariantCulture));
                 break;
             }
         }
