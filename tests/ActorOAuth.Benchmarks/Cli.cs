@@ -22,7 +22,7 @@ internal static class Cli
                             --connections 20000  --initial-lifetime 120-180  --refresh-lifetime 120  --fetch-rate 200
                             --timeout 900
           memory          managed heap and RSS per active and per deactivated connection
-                            --connections 100000
+                            --connections 100000  --hold S (pause S seconds while active, for dotnet-gcdump)
           connect-flow    authorize + callback + code exchange over HTTP, completed connections/s
                             --connections 30000  --duration 20  --concurrency 16,64
 

@@ -41,6 +41,9 @@ internal sealed class DbPerFetchEndpoint : IAsyncDisposable
             NoResetOnClose = true,
         }.ConnectionString);
 
+    /// <summary>Closes the idle pooled connections (PostgreSQL allows 200; the raw read opens up to 100 of its own).</summary>
+    public void Release() => _data?.Clear();
+
     public async ValueTask DisposeAsync()
     {
         if (_data is not null)

@@ -33,6 +33,12 @@ internal static class MemoryScenario
         Report.Step($"connected in {seeded.TotalSeconds:F1} s; fetching each token once");
         await fleet.FetchAllAsync(host.Grains, 64, cancellationToken);
         var active = await SnapshotAsync(management);
+        if (options.Int("hold", 0) is > 0 and var hold)
+        {
+            // Time to take a heap snapshot of the active state: dotnet-gcdump collect -p <pid>.
+            Report.Step($"holding {hold} s with every connection active (pid {Environment.ProcessId})");
+            await Task.Delay(TimeSpan.FromSeconds(hold), cancellationToken);
+        }
 
         Report.Step("deactivating every grain");
         await DeactivateAllAsync(management, cancellationToken);

@@ -51,7 +51,11 @@ internal static class TokenFetch
         var databaseTarget = (host.BaseUrl, DbPerFetchEndpoint.Prefix);
         Task<LoadResult> Http((string Url, string Prefix) to, int concurrency, int duration) =>
             Benchmarks.Wrk.RunAsync(to.Url, to.Prefix, count, perTenant, concurrency, duration, cancellationToken);
-        Task<LoadResult> Pg(int concurrency, int duration) => PgLoad.MeasureAsync(postgres.ConnectionString, count, concurrency, duration, cancellationToken);
+        Task<LoadResult> Pg(int concurrency, int duration)
+        {
+            database.Release();
+            return PgLoad.MeasureAsync(postgres.ConnectionString, count, concurrency, duration, cancellationToken);
+        }
 
         Report.Step($"warming up ({warmup} s each)");
         await Http(bareTarget, 64, warmup);
@@ -67,13 +71,27 @@ internal static class TokenFetch
             Report.Step($"concurrency {concurrency}: ActorOAuth");
             var actor = targets.Contains("actor") ? await Measure.WithCpuAsync(() => Http(actorTarget, concurrency, seconds), inProcess: !cluster) : Measured.None;
             Report.Step($"concurrency {concurrency}: database per fetch (HTTP + Npgsql primary-key read)");
-            var db = targets.Contains("db") ? await Measure.WithCpuAsync(() => Http(databaseTarget, concurrency, seconds), inProcess: true) : Measured.None;
+            var db = targets.Contains("db") ? await OrNoneAsync(() => Measure.WithCpuAsync(() => Http(databaseTarget, concurrency, seconds), inProcess: true)) : Measured.None;
             Report.Step($"concurrency {concurrency}: PostgreSQL point read (Npgsql client on the load CPU)");
-            var pg = targets.Contains("pg") ? await Measure.WithCpuAsync(() => Pg(concurrency, seconds)) : Measured.None;
+            var pg = targets.Contains("pg") ? await OrNoneAsync(() => Measure.WithCpuAsync(() => Pg(concurrency, seconds))) : Measured.None;
             results.Add(new Level(concurrency, actor, bareResult, db, pg));
         }
 
         Print(results, count, body.Length, cluster, seconds);
+    }
+
+    /// <summary>A baseline that fails (its process exits non-zero) is reported as missing instead of ending the run.</summary>
+    private static async Task<Measured> OrNoneAsync(Func<Task<Measured>> measure)
+    {
+        try
+        {
+            return await measure();
+        }
+        catch (InvalidOperationException e)
+        {
+            Report.Step("  failed: " + e.Message.Split('\n')[0]);
+            return Measured.None;
+        }
     }
 
     private static async Task<byte[]> SampleBodyAsync(string target, BenchConnection connection)
