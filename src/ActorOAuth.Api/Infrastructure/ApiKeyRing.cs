@@ -5,12 +5,13 @@ using Microsoft.Extensions.Options;
 namespace ActorOAuth.Api.Infrastructure;
 
 /// <summary>
-/// The API keys this deployment accepts, held only as SHA-256 hashes. A presented key is hashed and
-/// compared with every known hash in constant time, so neither timing nor storage reveals a key.
+/// The API keys this deployment accepts, held only as SHA-256 hashes. A presented key is hashed and the
+/// hash looked up: a lookup's timing can only reflect the presented key's own hash, which reveals
+/// nothing about a stored key, and the cost stays the same however many keys are configured.
 /// </summary>
 public sealed class ApiKeyRing
 {
-    private (byte[] Hash, string Tenant)[] _keys = [];
+    private Dictionary<string, string> _tenantsByHash = [];
 
     public ApiKeyRing(IOptionsMonitor<ActorOAuthOptions> options)
     {
@@ -22,27 +23,13 @@ public sealed class ApiKeyRing
     public static string HashOf(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>The tenant of <paramref name="key"/>, or null when the key is unknown.</summary>
-    public string? TenantOf(string key)
-    {
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(key));
-        string? tenant = null;
-        foreach (var (hash, owner) in _keys)
-        {
-            // No early exit: every comparison runs, whichever key matches.
-            if (CryptographicOperations.FixedTimeEquals(hash, presented))
-            {
-                tenant = owner;
-            }
-        }
-
-        return tenant;
-    }
+    public string? TenantOf(string key) => _tenantsByHash.GetValueOrDefault(HashOf(key));
 
     private void Load(ActorOAuthOptions options)
     {
-        var plain = options.ApiKeys.Where(k => !string.IsNullOrEmpty(k.Value)).Select(k => (SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), k.Value));
+        var plain = options.ApiKeys.Where(k => !string.IsNullOrEmpty(k.Value)).Select(k => KeyValuePair.Create(HashOf(k.Key), k.Value));
         var hashed = options.ApiKeyHashes.Where(k => !string.IsNullOrEmpty(k.Value) && k.Key.Length == 64)
-            .Select(k => (Convert.FromHexString(k.Key), k.Value));
-        _keys = [.. plain, .. hashed];
+            .Select(k => KeyValuePair.Create(k.Key.ToLowerInvariant(), k.Value));
+        _tenantsByHash = new Dictionary<string, string>(plain.Concat(hashed).DistinctBy(k => k.Key), StringComparer.Ordinal);
     }
 }
