@@ -36,13 +36,18 @@ as_pg() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A loopback TCP port nobody listens on (and not handed out earlier by this script run).
+# A loopback TCP port nobody listens on, not reserved in $ENV_FILE by an earlier script (API ports are reserved
+# before their processes bind them) and below the kernel's ephemeral range, so an outgoing connection's local
+# port cannot take it between the choice and the bind.
 _taken_ports=" "
 free_port() {
-  local port
+  local port low=32768 reserved
+  [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r low _ < /proc/sys/net/ipv4/ip_local_port_range
+  [ "$low" -gt 12000 ] || low=32768
+  reserved=" $(grep -shE '^[A-Z0-9_]+(PORT|GATEWAY|HTTP)=' "$ENV_FILE" | cut -d= -f2 | tr '\n' ' ' || true) "
   while true; do
-    port=$(( 20000 + RANDOM % 40000 ))
-    case "$_taken_ports" in *" $port "*) continue ;; esac
+    port=$(( 10000 + RANDOM % (low - 10000) ))
+    case "$_taken_ports$reserved" in *" $port "*) continue ;; esac
     if ! port_in_use "$port"; then
       _taken_ports+="$port "
       echo "$port"

@@ -46,7 +46,8 @@ bash "$(dirname "$0")/keys.sh" add >/dev/null
 # 3. The sandbox provider, registered with every API's callback URL.
 for i in $(seq 1 "$apis"); do save_var "API_${i}_PORT" "$(free_port)"; done
 load_env
-sandbox_port="$(free_port)"
+save_var SANDBOX_PORT "$(free_port)"
+sandbox_port="$SANDBOX_PORT"
 save_var SANDBOX_URL "http://127.0.0.1:$sandbox_port"
 redirects=()
 for i in $(seq 1 "$apis"); do
