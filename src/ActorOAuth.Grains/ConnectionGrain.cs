@@ -24,7 +24,10 @@ public sealed partial class ConnectionGrain(
     private readonly RefreshPolicy _policy = new(options.Value);
     private ConnectionState State => store.State;
     private IGrainTimer? _writeRetry;
+    private IGrainTimer? _usedWrite;
+    private bool _usedUnwritten;
     private DateTimeOffset? _lastUsedLogAt;
+    private ConnectionStatus? _indexedStatus;
 
     private string ConnectionId => ConnectionKeys.Split(this.GetPrimaryKeyString()).ConnectionId;
 
@@ -93,7 +96,9 @@ public sealed partial class ConnectionGrain(
         await ForgetAttempt();
         await store.ClearStateAsync();
         store.State = new ConnectionState();
+        _usedUnwritten = false;
         await GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Remove(ConnectionId);
+        _indexedStatus = null;
         DeactivateOnIdle();
     }
 
@@ -417,7 +422,43 @@ public sealed partial class ConnectionGrain(
 
         _lastUsedLogAt = now;
         AppendLog("info", "used", "An execution fetched the access token.");
-        await Persist();
+        if (!wasUsed)
+        {
+            await Persist();
+            return;
+        }
+
+        // A repeated `used` entry changes nothing else: it is written off the token path, at a random moment
+        // within the interval, so a fetch never waits on storage and a busy fleet's entries do not land at once.
+        // Any other write carries it sooner; deactivation writes it last.
+        _usedUnwritten = true;
+        _usedWrite ??= this.RegisterGrainTimer(WriteUsed,
+            new GrainTimerCreationOptions(_options.UsedLogInterval * Random.Shared.NextDouble(), Timeout.InfiniteTimeSpan));
+    }
+
+    private async Task WriteUsed(CancellationToken cancellationToken)
+    {
+        _usedWrite?.Dispose();
+        _usedWrite = null;
+        if (_usedUnwritten)
+        {
+            await Persist();
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_usedUnwritten)
+        {
+            try
+            {
+                await store.WriteStateAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogWriteFailed(logger, e, this.GetPrimaryKeyString());
+            }
+        }
     }
 
     private async Task RevokeAll(ConnectionSettings settings, TokenSet tokens)
@@ -518,7 +559,18 @@ public sealed partial class ConnectionGrain(
         }
     }
 
-    private Task UpdateIndex() => GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Upsert(ConnectionId, State.Status);
+    /// <summary>Tells the tenant's index the status, unless this activation already did.</summary>
+    private async Task UpdateIndex()
+    {
+        if (_indexedStatus == State.Status)
+        {
+            return;
+        }
+
+        var status = State.Status;
+        await GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Upsert(ConnectionId, status);
+        _indexedStatus = status;
+    }
 
     /// <summary>
     /// Writes the state. A failed write keeps the state (and any new tokens) in memory and retries on
@@ -530,6 +582,7 @@ public sealed partial class ConnectionGrain(
         try
         {
             await store.WriteStateAsync();
+            _usedUnwritten = false;
             _writeRetry?.Dispose();
             _writeRetry = null;
         }
@@ -543,6 +596,7 @@ public sealed partial class ConnectionGrain(
     private async Task RetryWrite(CancellationToken cancellationToken)
     {
         await store.WriteStateAsync(cancellationToken);
+        _usedUnwritten = false;
         _writeRetry?.Dispose();
         _writeRetry = null;
         LogWriteRecovered(logger, this.GetPrimaryKeyString());

@@ -69,6 +69,25 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_repeated_used_entry_is_logged_at_once_and_written_within_the_interval_not_on_the_token_path()
+    {
+        var key = ClusterFixture.NewKey();
+        var grain = await fixture.ConnectAsync(key);
+        await grain.GetAccessToken(forceRefresh: false);
+        static int UsedEntries(IEnumerable<LogEntry> log) => log.Count(e => e.Event == "used");
+        Assert.Equal(1, UsedEntries((await fixture.ReadStateAsync(key)).Log));
+
+        fixture.Time.Advance(new ConnectionOptions().UsedLogInterval + TimeSpan.FromSeconds(1));
+        await grain.GetAccessToken(forceRefresh: false);
+
+        Assert.Equal(2, UsedEntries(await grain.GetLogs(10)));
+        Assert.Equal(1, UsedEntries((await fixture.ReadStateAsync(key)).Log));
+        await fixture.WhileTimePasses(async () => UsedEntries((await fixture.ReadStateAsync(key)).Log) == 2,
+            because: "the entry is written within one interval", step: TimeSpan.FromSeconds(1));
+        Assert.True(fixture.Time.GetUtcNow() - (await grain.GetLogs(1))[0].At <= new ConnectionOptions().UsedLogInterval + TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public async Task A_replayed_state_is_refused_and_changes_nothing()
     {
         var grain = Grain(ClusterFixture.NewKey());
