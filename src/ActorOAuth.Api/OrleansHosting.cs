@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using ActorOAuth.Grains;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace ActorOAuth.Api;
 
@@ -45,7 +47,10 @@ public static class OrleansHosting
                     gatewayPort: orleans.GetValue("GatewayPort", 30000),
                     serviceId: orleans.GetValue("ServiceId", "actoroauth")!,
                     clusterId: orleans.GetValue("ClusterId", "embedded")!)
-                .AddMemoryGrainStorage(GrainStorage.Name)
+                // Orleans' binary serializer rather than the default JSON with type names: smaller rows, written
+                // faster (the cluster's PostgreSQL rows use it too, under encryption).
+                .AddMemoryGrainStorage(GrainStorage.Name, storage => storage.Configure<Serializer>(
+                    (o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)))
                 .UseInMemoryReminderService());
             builder.Services.AddActorOAuthGrains();
         }
