@@ -1,7 +1,7 @@
 using System.Text.Json;
+using ActorOAuth.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
 
 namespace ActorOAuth.Api;
 
@@ -18,7 +18,8 @@ public static class ApiHealth
         var checks = builder.Services.AddHealthChecks().AddCheck<ClusterCheck>("cluster", tags: [Ready]);
         if (OrleansHosting.Mode(builder.Configuration) == HostingMode.Cluster)
         {
-            checks.AddCheck<DatabaseCheck>("storage", tags: [Ready]);
+            checks.Add(new HealthCheckRegistration("storage",
+                services => new PostgresStorageCheck(services.GetRequiredService<ClusterClientOptions>().ConnectionString), null, [Ready]));
         }
         else
         {
@@ -60,25 +61,6 @@ public static class ApiHealth
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 return HealthCheckResult.Unhealthy("the cluster does not answer: " + e.GetType().Name);
-            }
-        }
-    }
-
-    private sealed class DatabaseCheck(ClusterClientOptions options) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(options.ConnectionString);
-                await connection.OpenAsync(cancellationToken);
-                await using var command = new NpgsqlCommand("SELECT count(*) FROM orleansquery", connection);
-                await command.ExecuteScalarAsync(cancellationToken);
-                return HealthCheckResult.Healthy("PostgreSQL answers");
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                return HealthCheckResult.Unhealthy("PostgreSQL is unreachable: " + e.Message);
             }
         }
     }

@@ -1,6 +1,6 @@
+using ActorOAuth.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
 
 namespace ActorOAuth.Silo;
 
@@ -13,7 +13,8 @@ public static class SiloHealth
     {
         services.AddHealthChecks()
             .AddCheck<ActiveSiloCheck>("cluster", tags: [Ready])
-            .AddCheck<DatabaseCheck>("storage", tags: [Ready]);
+            .Add(new HealthCheckRegistration("storage",
+                services => new PostgresStorageCheck(services.GetRequiredService<SiloHostOptions>().ConnectionString), null, [Ready]));
     }
 
     public static void Map(WebApplication app)
@@ -30,25 +31,6 @@ public static class SiloHealth
             return Task.FromResult(status == SiloStatus.Active
                 ? HealthCheckResult.Healthy($"{silo.Name} is active")
                 : HealthCheckResult.Unhealthy($"{silo.Name} is {status}"));
-        }
-    }
-
-    private sealed class DatabaseCheck(SiloHostOptions options) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(options.ConnectionString);
-                await connection.OpenAsync(cancellationToken);
-                await using var command = new NpgsqlCommand("SELECT count(*) FROM orleansquery", connection);
-                await command.ExecuteScalarAsync(cancellationToken);
-                return HealthCheckResult.Healthy("PostgreSQL answers");
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                return HealthCheckResult.Unhealthy("PostgreSQL is unreachable: " + e.Message);
-            }
         }
     }
 }
