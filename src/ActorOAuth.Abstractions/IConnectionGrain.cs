@@ -28,9 +28,12 @@ public interface IConnectionGrain : IGrainWithStringKey
     [Alias("CompleteCallback")]
     Task<CallbackOutcome> CompleteCallback(CallbackRequest callback);
 
-    /// <summary>Hands out a valid access token, refreshing first when it is due or forced.</summary>
+    /// <summary>
+    /// Hands out a valid access token, refreshing first when it is due or forced. A <see cref="ValueTask{T}"/>: the
+    /// common case completes without a refresh, and then neither side allocates a task for it.
+    /// </summary>
     [Alias("GetAccessToken")]
-    Task<AccessTokenResult> GetAccessToken(bool forceRefresh);
+    ValueTask<AccessTokenResult> GetAccessToken(bool forceRefresh);
 
     /// <summary>An execution reports a connection error: the status becomes errored.</summary>
     [Alias("ReportError")]

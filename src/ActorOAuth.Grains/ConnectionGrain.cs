@@ -206,7 +206,7 @@ public sealed partial class ConnectionGrain(
         return new CallbackOutcome(true, null, null, attempt.ReturnUrl, false);
     }
 
-    public async Task<AccessTokenResult> GetAccessToken(bool forceRefresh)
+    public async ValueTask<AccessTokenResult> GetAccessToken(bool forceRefresh)
     {
         EnsureExists();
         var now = time.GetUtcNow();

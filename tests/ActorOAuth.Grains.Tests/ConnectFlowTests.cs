@@ -226,7 +226,7 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         Assert.False(await fixture.Sandbox.IsActiveAsync(token.AccessToken));
         var logs = (await grain.GetLogs(3)).Select(e => e.Event).ToList();
         Assert.Equal(["revoked", "revoked", "disconnected"], logs);
-        var conflict = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(false));
+        var conflict = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(false).AsTask());
         Assert.Equal(ConnectionProblemKind.Conflict, conflict.Kind);
     }
 
@@ -244,7 +244,7 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         Assert.Null(view.AccessTokenExpiresAt);
         var logs = await grain.GetLogs(3);
         Assert.Equal(["revoke_failed", "revoke_failed", "disconnected"], logs.Select(e => e.Event));
-        await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(false));
+        await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(false).AsTask());
     }
 
     [Fact]
@@ -266,7 +266,7 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         var keyB = ConnectionKeys.For("tenant-b", ConnectionKeys.Split(keyA).ConnectionId);
         await fixture.ConnectAsync(keyA);
 
-        var missing = await Assert.ThrowsAsync<ConnectionProblemException>(() => Grain(keyB).GetAccessToken(false));
+        var missing = await Assert.ThrowsAsync<ConnectionProblemException>(() => Grain(keyB).GetAccessToken(false).AsTask());
         Assert.Equal(ConnectionProblemKind.NotFound, missing.Kind);
 
         var grainB = Grain(keyB);

@@ -44,7 +44,7 @@ public sealed class MultiSiloTests(ThreeSiloFixture fixture) : IClassFixture<Thr
         Assert.Equal(3, factories.Count);
         fixture.Time.Advance((await grain.Get()).NextRefreshAt!.Value - fixture.Time.GetUtcNow());
 
-        var tokens = await Task.WhenAll(Enumerable.Range(0, 201).Select(i => factories[i % 3].GetGrain<IConnectionGrain>(key).GetAccessToken(false)));
+        var tokens = await Task.WhenAll(Enumerable.Range(0, 201).Select(i => factories[i % 3].GetGrain<IConnectionGrain>(key).GetAccessToken(false).AsTask()));
 
         Assert.Equal(1, fixture.ProviderCalls.RefreshCallsWith(refreshToken));
         Assert.Single(tokens.Select(t => t.AccessToken).Distinct());
@@ -92,7 +92,7 @@ public sealed class SiloFailureTests(KillSiloFixture fixture) : IClassFixture<Ki
         }, TimeSpan.FromSeconds(90), "the reminder fires on a surviving silo");
 
         Assert.Equal(1, fixture.ProviderCalls.RefreshCallsWith(before.Tokens!.RefreshToken!));
-        var token = await grain.GetAccessToken(false).WaitAsync(TimeSpan.FromSeconds(30));
+        var token = await grain.GetAccessToken(false).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(await fixture.Sandbox.IsActiveAsync(token.AccessToken));
         Assert.Equal(ConnectionStatus.Used, (await grain.Get().WaitAsync(TimeSpan.FromSeconds(30))).Status);
         Assert.Equal(before.Log.Count + 2, (await fixture.ReadStateAsync(key)).Log.Count);

@@ -46,7 +46,7 @@ public sealed class RefreshTests(ClusterFixture fixture)
         var oldAccessToken = (await grain.GetAccessToken(false)).AccessToken;
         fixture.Time.Advance((await grain.Get()).NextRefreshAt!.Value - fixture.Time.GetUtcNow());
 
-        var tokens = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => fixture.Grains.GetGrain<IConnectionGrain>(key).GetAccessToken(false)));
+        var tokens = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => fixture.Grains.GetGrain<IConnectionGrain>(key).GetAccessToken(false).AsTask()));
 
         Assert.Equal(1, fixture.ProviderCalls.RefreshCallsWith(refreshToken));
         var distinct = Assert.Single(tokens.Select(t => t.AccessToken).Distinct());
@@ -79,7 +79,7 @@ public sealed class RefreshTests(ClusterFixture fixture)
             if (view.AccessTokenExpiresAt <= fixture.Time.GetUtcNow())
             {
                 // Backing off with an expired token: answer at once with 503, no provider call.
-                var unavailable = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(false));
+                var unavailable = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(false).AsTask());
                 Assert.Equal(ConnectionProblemKind.Unavailable, unavailable.Kind);
                 Assert.True(unavailable.RetryAfter > TimeSpan.Zero);
                 Assert.Equal(expected, fixture.ProviderCalls.RefreshCallsWith(refreshToken));
@@ -118,7 +118,7 @@ public sealed class RefreshTests(ClusterFixture fixture)
         Assert.Null(await fixture.ReadReminderAsync(key));
         Assert.Equal("refresh_failed", (await grain.GetLogs(1))[0].Event);
         fixture.Time.Advance(TimeSpan.FromHours(3));
-        var conflict = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(true));
+        var conflict = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(true).AsTask());
         Assert.Equal(ConnectionProblemKind.Conflict, conflict.Kind);
         Assert.Equal(1, fixture.ProviderCalls.RefreshCallsWith(refreshToken));
     }
@@ -130,7 +130,7 @@ public sealed class RefreshTests(ClusterFixture fixture)
         var grain = await fixture.ConnectAsync(key);
         await fixture.Sandbox.RevokeAsync((await fixture.ReadStateAsync(key)).Tokens!.RefreshToken!);
         fixture.Time.Advance(TimeSpan.FromSeconds(10));
-        await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(forceRefresh: true));
+        await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(forceRefresh: true).AsTask());
         Assert.Equal(ConnectionStatus.Errored, (await grain.Get()).Status);
 
         var outcome = await grain.CompleteCallback(await ClusterFixture.ConsentAsync(grain, approve: true));

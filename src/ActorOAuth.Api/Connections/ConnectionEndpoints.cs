@@ -34,7 +34,8 @@ public static partial class ConnectionEndpoints
         one.MapGet("/", Get).WithName("GetConnection");
         one.MapDelete("/", Delete).WithName("DeleteConnection");
         one.MapPost("/authorize", Authorize).WithName("AuthorizeConnection");
-        one.MapPost("/token", Token).WithName("GetAccessToken")
+        // The hot path checks its id inline: an endpoint filter boxes every argument and the result.
+        connections.MapPost("/{id}/token", Token).WithName("GetAccessToken").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         one.MapPost("/errors", ReportError).WithName("ReportConnectionError").ProducesProblem(StatusCodes.Status409Conflict);
         one.MapPost("/disconnect", Disconnect).WithName("DisconnectConnection");
@@ -126,8 +127,13 @@ public static partial class ConnectionEndpoints
         return TypedResults.Ok(new AuthorizeResponse(start.AuthorizationUrl, start.ExpiresAt));
     }
 
-    public static async Task<Ok<TokenResponse>> Token(string id, TokenRequest? request, ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
+    public static async Task<Results<Ok<TokenResponse>, ValidationProblem>> Token(string id, TokenRequest? request, ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
     {
+        if (!ConnectionId().IsMatch(id))
+        {
+            return InvalidId();
+        }
+
         var token = await Connection(grains, user, id).GetAccessToken(request?.ForceRefresh ?? false);
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";
@@ -188,16 +194,13 @@ public static partial class ConnectionEndpoints
     private static async ValueTask<object?> ValidateId(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var id = context.HttpContext.GetRouteValue("id") as string;
-        if (id is null || !ConnectionId().IsMatch(id))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["id"] = ["A connection id is 1 to 100 characters: a letter or digit, then letters, digits, '.', '_', '~' or '-'."],
-            });
-        }
-
-        return await next(context);
+        return id is null || !ConnectionId().IsMatch(id) ? InvalidId() : await next(context);
     }
+
+    private static ValidationProblem InvalidId() => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+    {
+        ["id"] = ["A connection id is 1 to 100 characters: a letter or digit, then letters, digits, '.', '_', '~' or '-'."],
+    });
 
     private static string? ReturnUrlProblem(string returnUrl, string tenant, ActorOAuthOptions options)
     {
