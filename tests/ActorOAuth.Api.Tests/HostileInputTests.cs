@@ -107,6 +107,8 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
         yield return new("id '..' (normalized away)", c => c.A_("GET", "/api/connections/%2E%2E"), 404);
         yield return new("id of 101 characters", c => c.A_("GET", "/api/connections/" + new string('a', 101)), 400, Contains: "id");
         yield return new("id starting with '-'", c => c.A_("GET", "/api/connections/-x"), 400, Contains: "id");
+        yield return new("token fetch with an encoded slash in the id", c => c.A_("POST", "/api/connections/a%2Fb/token"), 400, Contains: "id");
+        yield return new("token fetch with an id of 101 characters", c => c.A_("POST", "/api/connections/" + new string('a', 101) + "/token"), 400, Contains: "id");
         yield return new("PUT to a bad id", c => c.A_("PUT", "/api/connections/bad%20id", With("")), 400, Contains: "id");
 
         // API keys and tenants
