@@ -430,7 +430,7 @@ public sealed partial class ConnectionGrain(
 
         // A repeated `used` entry changes nothing else: it is written off the token path, at a random moment
         // within the interval, so a fetch never waits on storage and a busy fleet's entries do not land at once.
-        // Any other write carries it sooner; deactivation writes it last.
+        // Any other write carries it sooner; deactivation (other than a silo's shutdown) writes it last.
         _usedUnwritten = true;
         _usedWrite ??= this.RegisterGrainTimer(WriteUsed,
             new GrainTimerCreationOptions(_options.UsedLogInterval * Random.Shared.NextDouble(), Timeout.InfiniteTimeSpan));
@@ -446,9 +446,13 @@ public sealed partial class ConnectionGrain(
         }
     }
 
+    /// <summary>
+    /// Writes a pending <c>used</c> entry when the activation is collected or moved. Not while the silo shuts down: the
+    /// storage may already be gone (in-memory storage is), and thousands of log-only writes would slow a rolling restart.
+    /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_usedUnwritten)
+        if (_usedUnwritten && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             try
             {

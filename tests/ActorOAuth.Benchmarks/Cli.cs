@@ -28,9 +28,9 @@ internal static class Cli
 
         common options:
           --no-pin        do not pin (by default the server side runs on CPU 1 and load generators on CPU 0)
-          --per-tenant N  connections per tenant: 1000 for the HTTP scenarios (one API key per tenant, and
-                          the API compares a key with every configured key), 100 for the others (each
-                          tenant's index row is rewritten whole on every status change: seeding cost)
+          --per-tenant N  connections per tenant (one API key each): 1000 for the HTTP scenarios, 100 for
+                          the others (each tenant's index row is rewritten whole on every status change:
+                          seeding cost)
 
         helpers started by the scenarios (not for direct use): provider, pg-load, connect-load
         """;

@@ -73,18 +73,38 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
     {
         var key = ClusterFixture.NewKey();
         var grain = await fixture.ConnectAsync(key);
-        await grain.GetAccessToken(forceRefresh: false);
-        static int UsedEntries(IEnumerable<LogEntry> log) => log.Count(e => e.Event == "used");
-        Assert.Equal(1, UsedEntries((await fixture.ReadStateAsync(key)).Log));
-
-        fixture.Time.Advance(new ConnectionOptions().UsedLogInterval + TimeSpan.FromSeconds(1));
-        await grain.GetAccessToken(forceRefresh: false);
+        await UseTwiceAnIntervalApart(key, grain);
 
         Assert.Equal(2, UsedEntries(await grain.GetLogs(10)));
         Assert.Equal(1, UsedEntries((await fixture.ReadStateAsync(key)).Log));
         await fixture.WhileTimePasses(async () => UsedEntries((await fixture.ReadStateAsync(key)).Log) == 2,
             because: "the entry is written within one interval", step: TimeSpan.FromSeconds(1));
         Assert.True(fixture.Time.GetUtcNow() - (await grain.GetLogs(1))[0].At <= new ConnectionOptions().UsedLogInterval + TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task A_pending_used_entry_is_written_when_the_connection_deactivates()
+    {
+        var key = ClusterFixture.NewKey();
+        var grain = await fixture.ConnectAsync(key);
+        await UseTwiceAnIntervalApart(key, grain);
+
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        await ClusterWithSandbox.Eventually(async () => UsedEntries((await fixture.ReadStateAsync(key)).Log) == 2,
+            because: "deactivation writes the entry the timer had not written yet");
+    }
+
+    private static int UsedEntries(IEnumerable<LogEntry> log) => log.Count(e => e.Event == "used");
+
+    /// <summary>Fetches the token, then again one <c>used</c> interval later: the second entry is not written yet.</summary>
+    private async Task UseTwiceAnIntervalApart(string key, IConnectionGrain grain)
+    {
+        await grain.GetAccessToken(forceRefresh: false);
+        Assert.Equal(1, UsedEntries((await fixture.ReadStateAsync(key)).Log));
+        fixture.Time.Advance(new ConnectionOptions().UsedLogInterval + TimeSpan.FromSeconds(1));
+        await grain.GetAccessToken(forceRefresh: false);
+        Assert.Equal(1, UsedEntries((await fixture.ReadStateAsync(key)).Log));
     }
 
     [Fact]
