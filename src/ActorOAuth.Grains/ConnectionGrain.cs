@@ -429,11 +429,11 @@ public sealed partial class ConnectionGrain(
         }
 
         // A repeated `used` entry changes nothing else: it is written off the token path, at a random moment
-        // within the interval, so a fetch never waits on storage and a busy fleet's entries do not land at once.
+        // within UsedWriteDelay, so a fetch never waits on storage and a busy fleet's entries do not land at once.
         // Any other write carries it sooner; deactivation (other than a silo's shutdown) writes it last.
         _usedUnwritten = true;
         _usedWrite ??= this.RegisterGrainTimer(WriteUsed,
-            new GrainTimerCreationOptions(_options.UsedLogInterval * Random.Shared.NextDouble(), Timeout.InfiniteTimeSpan));
+            new GrainTimerCreationOptions(_options.UsedWriteDelay * Random.Shared.NextDouble(), Timeout.InfiniteTimeSpan));
     }
 
     private async Task WriteUsed(CancellationToken cancellationToken)

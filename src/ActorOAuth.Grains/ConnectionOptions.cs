@@ -43,6 +43,12 @@ public sealed class ConnectionOptions
     /// <summary>The fewest minutes between two <c>used</c> log entries. Default 1 minute.</summary>
     public TimeSpan UsedLogInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The longest a repeated <c>used</c> entry waits to be written (at a random moment within it, unless another write
+    /// carries it sooner). Default 10 minutes: a busy fleet writes a tenth as often as it logs.
+    /// </summary>
+    public TimeSpan UsedWriteDelay { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Log entries kept per connection, oldest dropped first. Default 200.</summary>
     [Range(10, 10_000)]
     public int MaxLogEntries { get; set; } = 200;
