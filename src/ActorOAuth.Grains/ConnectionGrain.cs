@@ -586,9 +586,7 @@ public sealed partial class ConnectionGrain(
         try
         {
             await store.WriteStateAsync();
-            _usedUnwritten = false;
-            _writeRetry?.Dispose();
-            _writeRetry = null;
+            Written();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -600,10 +598,16 @@ public sealed partial class ConnectionGrain(
     private async Task RetryWrite(CancellationToken cancellationToken)
     {
         await store.WriteStateAsync(cancellationToken);
+        Written();
+        LogWriteRecovered(logger, this.GetPrimaryKeyString());
+    }
+
+    /// <summary>Storage holds everything in memory now: no pending `used` entry, no write to retry.</summary>
+    private void Written()
+    {
         _usedUnwritten = false;
         _writeRetry?.Dispose();
         _writeRetry = null;
-        LogWriteRecovered(logger, this.GetPrimaryKeyString());
     }
 
     private void RecordError(string code, string? description, string logEvent, string suffix = "")
