@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace ActorOAuth.Abstractions;
 
 /// <summary>
@@ -32,8 +34,21 @@ public interface IConnectionGrain : IGrainWithStringKey
     /// Hands out a valid access token, refreshing first when it is due or forced. A <see cref="ValueTask{T}"/>: the
     /// common case completes without a refresh, and then neither side allocates a task for it.
     /// </summary>
-    [Alias("GetAccessToken")]
+    /// <remarks>
+    /// Interleaves with the connection's other calls and timers: a token that can be handed out from memory as it is
+    /// (used, valid, not due, its <c>used</c> entry logged within the interval) never waits behind a state write or a
+    /// provider call in progress. Everything else (a refresh, a status change, a log entry) continues as
+    /// <see cref="GetAccessTokenInTurn"/>, in turn with the connection's other calls.
+    /// </remarks>
+    [Alias("GetAccessToken"), AlwaysInterleave]
     ValueTask<AccessTokenResult> GetAccessToken(bool forceRefresh);
+
+    /// <summary>
+    /// <see cref="GetAccessToken"/> in turn with the connection's other calls: the path a fetch takes when it changes
+    /// the connection. Callers use <see cref="GetAccessToken"/>, which forwards here when it has to.
+    /// </summary>
+    [Alias("GetAccessTokenInTurn")]
+    Task<AccessTokenResult> GetAccessTokenInTurn(bool forceRefresh);
 
     /// <summary>An execution reports a connection error: the status becomes errored.</summary>
     [Alias("ReportError")]

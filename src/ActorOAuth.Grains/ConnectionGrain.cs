@@ -27,6 +27,9 @@ public sealed partial class ConnectionGrain(
     private IGrainTimer? _usedWrite;
     private bool _usedUnwritten;
     private DateTimeOffset? _lastUsedLogAt;
+
+    /// <summary>The last fetch, also one from memory (which leaves the state alone); the state has the last in turn.</summary>
+    private DateTimeOffset? _lastUsedAt;
     private ConnectionStatus? _indexedStatus;
 
     private string ConnectionId => ConnectionKeys.Split(this.GetPrimaryKeyString()).ConnectionId;
@@ -97,6 +100,7 @@ public sealed partial class ConnectionGrain(
         await store.ClearStateAsync();
         store.State = new ConnectionState();
         _usedUnwritten = false;
+        _lastUsedAt = null;
         await GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Remove(ConnectionId);
         _indexedStatus = null;
         DeactivateOnIdle();
@@ -206,7 +210,31 @@ public sealed partial class ConnectionGrain(
         return new CallbackOutcome(true, null, null, attempt.ReturnUrl, false);
     }
 
-    public async ValueTask<AccessTokenResult> GetAccessToken(bool forceRefresh)
+    /// <summary>
+    /// The hot path. It interleaves with every other call and timer, so it only reads the state (the storage may be
+    /// serializing it meanwhile) and changes nothing but the time of the last fetch; anything more goes in turn.
+    /// </summary>
+    public ValueTask<AccessTokenResult> GetAccessToken(bool forceRefresh)
+    {
+        var now = time.GetUtcNow();
+        if (forceRefresh || !ServableFromMemory(now))
+        {
+            return new(this.AsReference<IConnectionGrain>().GetAccessTokenInTurn(forceRefresh));
+        }
+
+        _lastUsedAt = now;
+        var tokens = State.Tokens!;
+        return new(new AccessTokenResult(tokens.AccessToken, tokens.TokenType, tokens.ExpiresAt, tokens.GrantedScopes));
+    }
+
+    /// <summary>Used, valid and not due, with its <c>used</c> entry logged within the interval: nothing to change.</summary>
+    private bool ServableFromMemory(DateTimeOffset now) =>
+        State is { Exists: true, Status: ConnectionStatus.Used, Tokens: { } tokens }
+        && (tokens.ExpiresAt is not { } expiry || expiry > now)
+        && !IsDue(now)
+        && _lastUsedLogAt is { } logged && now - logged < _options.UsedLogInterval;
+
+    public async Task<AccessTokenResult> GetAccessTokenInTurn(bool forceRefresh)
     {
         EnsureExists();
         var now = time.GetUtcNow();
@@ -406,7 +434,7 @@ public sealed partial class ConnectionGrain(
 
     private async Task MarkUsed(DateTimeOffset now)
     {
-        State.LastUsedAt = now;
+        State.LastUsedAt = _lastUsedAt = now;
         var wasUsed = State.Status == ConnectionStatus.Used;
         Apply(LifecycleEvent.TokenFetched);
         if (!wasUsed)
@@ -655,7 +683,7 @@ public sealed partial class ConnectionGrain(
             AccessTokenExpiresAt = State.Tokens?.ExpiresAt,
             NextRefreshAt = State.Refresh.NextAt,
             LastRefreshedAt = State.LastRefreshedAt,
-            LastUsedAt = State.LastUsedAt,
+            LastUsedAt = _lastUsedAt ?? State.LastUsedAt,
             LastError = State.LastError,
             CallbackUrl = State.CallbackUrl,
             Metadata = hidden.Contains("metadata") ? new Dictionary<string, string>() : s.Metadata ?? new Dictionary<string, string>(),

@@ -95,6 +95,35 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
             because: "deactivation writes the entry the timer had not written yet");
     }
 
+    [Fact]
+    public async Task A_token_is_handed_out_from_memory_while_the_connections_state_write_waits_on_a_slow_database()
+    {
+        var key = ClusterFixture.NewKey();
+        var grain = await fixture.ConnectAsync(key);
+        var expected = await grain.GetAccessToken(forceRefresh: false);
+        fixture.Time.Advance(TimeSpan.FromSeconds(5));
+        var fetchedAt = fixture.Time.GetUtcNow();
+
+        Task saving;
+        using (var hold = fixture.Storage.HoldWrites(GrainId.Create("connection", key)))
+        {
+            saving = grain.Save(fixture.SandboxSettings() with { Metadata = new Dictionary<string, string> { ["plan"] = "pro" } }, ClusterWithSandbox.RedirectUri);
+            await ClusterWithSandbox.Eventually(() => Task.FromResult(hold.Waiting), because: "the settings write starts and waits");
+
+            // The settings call holds the connection's turn until the database answers; the token fetch does not wait for it.
+            var token = await grain.GetAccessToken(forceRefresh: false).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Equal(expected.AccessToken, token.AccessToken);
+            Assert.False(saving.IsCompleted);
+        }
+
+        await saving;
+        var view = await grain.Get();
+        Assert.Equal("pro", view.Metadata["plan"]);
+        Assert.Equal(fetchedAt, view.LastUsedAt);
+        Assert.Equal(1, UsedEntries(await grain.GetLogs(20)));
+    }
+
     private static int UsedEntries(IEnumerable<LogEntry> log) => log.Count(e => e.Event == "used");
 
     /// <summary>Fetches the token, then again one <c>used</c> interval later: the second entry is not written yet.</summary>

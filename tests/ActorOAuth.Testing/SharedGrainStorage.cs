@@ -25,11 +25,16 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
         return Task.CompletedTask;
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (database.Unwritable.ContainsKey(grainId.ToString()))
         {
             throw new IOException("Storage is unavailable (simulated outage).");
+        }
+
+        if (database.Held.TryGetValue(grainId.ToString(), out var hold))
+        {
+            await hold.WaitAsync();
         }
 
         var etag = Interlocked.Increment(ref database.LastETag).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -39,7 +44,6 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
             (_, existing) => existing.ETag == grainState.ETag ? (data, etag) : throw Conflict(grainState.ETag, existing.ETag));
         grainState.ETag = etag;
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -60,11 +64,41 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
     {
         internal readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> Rows = new();
         internal readonly ConcurrentDictionary<string, bool> Unwritable = new();
+        internal readonly ConcurrentDictionary<string, WriteHold> Held = new();
         internal long LastETag;
 
         /// <summary>Makes writes of this grain fail (a database outage) until <see cref="RestoreWrites"/>.</summary>
         public void FailWrites(GrainId grainId) => Unwritable[grainId.ToString()] = true;
 
         public void RestoreWrites(GrainId grainId) => Unwritable.TryRemove(grainId.ToString(), out _);
+
+        /// <summary>Makes writes of this grain wait (a slow database) until the hold is disposed.</summary>
+        public WriteHold HoldWrites(GrainId grainId)
+        {
+            var hold = new WriteHold(() => Held.TryRemove(grainId.ToString(), out _));
+            Held[grainId.ToString()] = hold;
+            return hold;
+        }
+    }
+
+    /// <summary>Writes that wait until disposed; <see cref="Waiting"/> says whether one has started.</summary>
+    public sealed class WriteHold(Action removed) : IDisposable
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _waiting;
+
+        public bool Waiting => Volatile.Read(ref _waiting) > 0;
+
+        internal Task WaitAsync()
+        {
+            Interlocked.Increment(ref _waiting);
+            return _released.Task;
+        }
+
+        public void Dispose()
+        {
+            removed();
+            _released.TrySetResult();
+        }
     }
 }
