@@ -47,6 +47,9 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
     /// <summary>A valid PUT body plus <paramref name="extra"/> JSON members.</summary>
     private static string With(string extra) => "{" + GoodUrls + (extra.Length == 0 ? "" : "," + extra) + "}";
 
+    /// <summary>A bad connection id is a validation problem naming the field, on every route.</summary>
+    private const string IdError = "\"errors\":{\"id\":[";
+
     private const string GoodUrls = "\"authorizeUrl\":\"https://93.184.216.34/authorize\",\"tokenUrl\":\"https://93.184.216.34/token\",\"clientId\":\"c\"";
 
     private static Row PutRow(string name, string json, int status = 400, string? contains = null) =>
@@ -103,13 +106,16 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
         yield return new("logs limit 0", c => c.A_("GET", "/api/connections/{id}/logs?limit=0"), 400, Contains: "limit");
         yield return new("logs limit 100000", c => c.A_("GET", "/api/connections/{id}/logs?limit=100000"), 400, Contains: "limit");
         yield return new("list with an unknown status", c => c.A_("GET", "/api/connections?status=bogus"), 400, Contains: "status");
-        yield return new("id with an encoded slash", c => c.A_("GET", "/api/connections/a%2Fb"), 400, Contains: "id");
+        yield return new("id with an encoded slash", c => c.A_("GET", "/api/connections/a%2Fb"), 400, Contains: IdError);
         yield return new("id '..' (normalized away)", c => c.A_("GET", "/api/connections/%2E%2E"), 404);
-        yield return new("id of 101 characters", c => c.A_("GET", "/api/connections/" + new string('a', 101)), 400, Contains: "id");
-        yield return new("id starting with '-'", c => c.A_("GET", "/api/connections/-x"), 400, Contains: "id");
-        yield return new("token fetch with an encoded slash in the id", c => c.A_("POST", "/api/connections/a%2Fb/token"), 400, Contains: "id");
-        yield return new("token fetch with an id of 101 characters", c => c.A_("POST", "/api/connections/" + new string('a', 101) + "/token"), 400, Contains: "id");
-        yield return new("PUT to a bad id", c => c.A_("PUT", "/api/connections/bad%20id", With("")), 400, Contains: "id");
+        yield return new("id of 101 characters", c => c.A_("GET", "/api/connections/" + new string('a', 101)), 400, Contains: IdError);
+        yield return new("id starting with '-'", c => c.A_("GET", "/api/connections/-x"), 400, Contains: IdError);
+        yield return new("token fetch with an encoded slash in the id", c => c.A_("POST", "/api/connections/a%2Fb/token"), 400, Contains: IdError);
+        yield return new("token fetch with an id of 101 characters", c => c.A_("POST", "/api/connections/" + new string('a', 101) + "/token"), 400, Contains: IdError);
+        yield return new("PUT to a bad id", c => c.A_("PUT", "/api/connections/bad%20id", With("")), 400, Contains: IdError);
+        yield return new("logs of a bad id with a bad limit (the id is named)", c => c.A_("GET", "/api/connections/-x/logs?limit=0"), 400, Contains: IdError);
+        yield return new("error report to a bad id", c => c.A_("POST", "/api/connections/bad%20id/errors", """{"code":"x"}"""), 400, Contains: IdError);
+        yield return new("disconnect of a bad id", c => c.A_("POST", "/api/connections/-x/disconnect"), 400, Contains: IdError);
 
         // API keys and tenants
         yield return new("missing API key", c => c.Send(c.Browser, "GET", "/api/connections/{id}"), 401);

@@ -9,6 +9,20 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is InvalidFieldException invalid)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                Exception = exception,
+                ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [invalid.Field] = [invalid.Message] })
+                {
+                    Status = StatusCodes.Status400BadRequest,
+                },
+            });
+        }
+
         var (status, title, detail) = exception switch
         {
             ConnectionProblemException e => (StatusFor(e.Kind), TitleFor(e.Kind), e.Message),
