@@ -28,7 +28,10 @@ public sealed partial class ConnectionGrain(
     private bool _usedUnwritten;
     private DateTimeOffset? _lastUsedLogAt;
 
-    /// <summary>The last fetch, also one from memory (which leaves the state alone); the state has the last in turn.</summary>
+    /// <summary>
+    /// The last fetch, including those served from memory, which leave the state alone: the state's
+    /// <see cref="ConnectionState.LastUsedAt"/> is the last fetch taken in turn, written with the connection.
+    /// </summary>
     private DateTimeOffset? _lastUsedAt;
     private ConnectionStatus? _indexedStatus;
 
@@ -223,8 +226,7 @@ public sealed partial class ConnectionGrain(
         }
 
         _lastUsedAt = now;
-        var tokens = State.Tokens!;
-        return new(new AccessTokenResult(tokens.AccessToken, tokens.TokenType, tokens.ExpiresAt, tokens.GrantedScopes));
+        return new(Handout(State.Tokens!));
     }
 
     /// <summary>Used, valid and not due, with its <c>used</c> entry logged within the interval: nothing to change.</summary>
@@ -272,8 +274,10 @@ public sealed partial class ConnectionGrain(
         }
 
         await MarkUsed(now);
-        return new AccessTokenResult(tokens.AccessToken, tokens.TokenType, tokens.ExpiresAt, tokens.GrantedScopes);
+        return Handout(tokens);
     }
+
+    private static AccessTokenResult Handout(TokenSet tokens) => new(tokens.AccessToken, tokens.TokenType, tokens.ExpiresAt, tokens.GrantedScopes);
 
     public async Task ReportError(string code, string? message)
     {
