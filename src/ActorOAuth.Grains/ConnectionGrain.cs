@@ -486,14 +486,7 @@ public sealed partial class ConnectionGrain(
     {
         if (_usedUnwritten && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
-            try
-            {
-                await store.WriteStateAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogWriteFailed(logger, e, this.GetPrimaryKeyString());
-            }
+            await TryWrite(cancellationToken);
         }
     }
 
@@ -615,23 +608,34 @@ public sealed partial class ConnectionGrain(
     private async Task Persist()
     {
         State.UpdatedAt = time.GetUtcNow();
+        if (!await TryWrite(CancellationToken.None))
+        {
+            _writeRetry ??= this.RegisterGrainTimer(RetryWrite, new GrainTimerCreationOptions(_options.StateWriteRetryDelay, _options.StateWriteRetryDelay) { KeepAlive = true });
+        }
+    }
+
+    /// <summary>One write of the state; a failure is logged and leaves the state in memory for the caller to retry.</summary>
+    private async Task<bool> TryWrite(CancellationToken cancellationToken)
+    {
         try
         {
-            await store.WriteStateAsync();
+            await store.WriteStateAsync(cancellationToken);
             Written();
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogWriteFailed(logger, e, this.GetPrimaryKeyString());
-            _writeRetry ??= this.RegisterGrainTimer(RetryWrite, new GrainTimerCreationOptions(_options.StateWriteRetryDelay, _options.StateWriteRetryDelay) { KeepAlive = true });
+            return false;
         }
     }
 
     private async Task RetryWrite(CancellationToken cancellationToken)
     {
-        await store.WriteStateAsync(cancellationToken);
-        Written();
-        LogWriteRecovered(logger, this.GetPrimaryKeyString());
+        if (await TryWrite(cancellationToken))
+        {
+            LogWriteRecovered(logger, this.GetPrimaryKeyString());
+        }
     }
 
     /// <summary>Storage holds everything in memory now: no pending `used` entry, no write to retry.</summary>
