@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ActorOAuth.Abstractions;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ActorOAuth.Api.Infrastructure;
 
@@ -9,28 +10,19 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is InvalidFieldException invalid)
+        ProblemDetails? problem = exception switch
         {
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
+            InvalidFieldException e => new HttpValidationProblemDetails(new Dictionary<string, string[]> { [e.Field] = [e.Message] })
             {
-                HttpContext = http,
-                Exception = exception,
-                ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [invalid.Field] = [invalid.Message] })
-                {
-                    Status = StatusCodes.Status400BadRequest,
-                },
-            });
-        }
-
-        var (status, title, detail) = exception switch
-        {
-            ConnectionProblemException e => (StatusFor(e.Kind), TitleFor(e.Kind), e.Message),
-            BadHttpRequestException { InnerException: JsonException json } => (400, "The request body is not valid", JsonDetail(json)),
-            BadHttpRequestException e => (e.StatusCode, "The request is not valid", e.Message),
-            _ => (0, "", ""),
+                Status = StatusCodes.Status400BadRequest,
+            },
+            ConnectionProblemException e => new() { Status = StatusFor(e.Kind), Title = TitleFor(e.Kind), Detail = e.Message },
+            BadHttpRequestException { InnerException: JsonException json } =>
+                new() { Status = StatusCodes.Status400BadRequest, Title = "The request body is not valid", Detail = JsonDetail(json) },
+            BadHttpRequestException e => new() { Status = e.StatusCode, Title = "The request is not valid", Detail = e.Message },
+            _ => null,
         };
-        if (status == 0)
+        if (problem is null)
         {
             return false;
         }
@@ -40,13 +32,8 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        http.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
+        http.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, Exception = exception, ProblemDetails = problem });
     }
 
     private static int StatusFor(ConnectionProblemKind kind) => kind switch
