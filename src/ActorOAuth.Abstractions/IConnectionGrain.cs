@@ -26,9 +26,13 @@ public interface IConnectionGrain : IGrainWithStringKey
     [Alias("Authorize")]
     Task<AuthorizationStart> Authorize(string redirectUri, string? returnUrl);
 
-    /// <summary>Completes the attempt whose <c>state</c> the browser brought back.</summary>
+    /// <summary>
+    /// Completes the attempt whose <c>state</c> the browser brought back, once <see cref="IAuthorizationStateGrain.Redeem"/>
+    /// has routed it here: <paramref name="stateHash"/> names the attempt (the hash of its <c>state</c>); a stale or
+    /// expired one changes nothing and ends <see cref="CallbackResult.Expired"/>.
+    /// </summary>
     [Alias("CompleteCallback")]
-    Task<CallbackOutcome> CompleteCallback(CallbackRequest callback);
+    Task<CallbackOutcome> CompleteCallback(string stateHash, CallbackRequest callback);
 
     /// <summary>
     /// Hands out a valid access token, refreshing first when it is due or forced. A <see cref="ValueTask{T}"/>: the
@@ -37,18 +41,11 @@ public interface IConnectionGrain : IGrainWithStringKey
     /// <remarks>
     /// Interleaves with the connection's other calls and timers: a token that can be handed out from memory as it is
     /// (used, valid, not due, its <c>used</c> entry logged within the interval) never waits behind a state write or a
-    /// provider call in progress. Everything else (a refresh, a status change, a log entry) continues as
-    /// <see cref="GetAccessTokenInTurn"/>, in turn with the connection's other calls.
+    /// provider call in progress. Everything else (a refresh, a status change, a log entry) takes its turn with the
+    /// connection's other calls.
     /// </remarks>
     [Alias("GetAccessToken"), AlwaysInterleave]
     ValueTask<AccessTokenResult> GetAccessToken(bool forceRefresh);
-
-    /// <summary>
-    /// <see cref="GetAccessToken"/> in turn with the connection's other calls: the path a fetch takes when it changes
-    /// the connection. Callers use <see cref="GetAccessToken"/>, which forwards here when it has to.
-    /// </summary>
-    [Alias("GetAccessTokenInTurn")]
-    Task<AccessTokenResult> GetAccessTokenInTurn(bool forceRefresh);
 
     /// <summary>An execution reports a connection error: the status becomes errored.</summary>
     [Alias("ReportError")]
@@ -73,9 +70,12 @@ public interface IAuthorizationStateGrain : IGrainWithStringKey
     [Alias("Register")]
     Task Register(string connectionKey, DateTimeOffset expiresAt);
 
-    /// <summary>The connection key, or null when unknown or expired. Does not consume.</summary>
-    [Alias("Resolve")]
-    Task<string?> Resolve();
+    /// <summary>
+    /// Single use: the connection key when the entry exists and has not expired, else null; the entry is forgotten
+    /// either way, in the same turn, so a second redemption of the same <c>state</c> finds nothing.
+    /// </summary>
+    [Alias("Redeem")]
+    Task<string?> Redeem();
 
     [Alias("Forget")]
     Task Forget();

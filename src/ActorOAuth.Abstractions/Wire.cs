@@ -16,7 +16,7 @@ public sealed record AccessTokenResult(
     [property: Id(2)] DateTimeOffset? ExpiresAt,
     [property: Id(3)] IReadOnlyList<string> Scopes);
 
-/// <summary>What the browser brought back to <c>/callback</c>.</summary>
+/// <summary>What the browser brought back to <c>/callback</c>: the query parameters that matter.</summary>
 [GenerateSerializer, Immutable, Alias("ActorOAuth.CallbackRequest")]
 public sealed record CallbackRequest(
     [property: Id(0)] string State,
@@ -25,14 +25,42 @@ public sealed record CallbackRequest(
     [property: Id(3)] string? ErrorDescription,
     [property: Id(4)] string? Issuer);
 
+/// <summary>How a callback ended; each maps to one page the customer sees.</summary>
+[GenerateSerializer, Alias("ActorOAuth.CallbackResult")]
+public enum CallbackResult
+{
+    /// <summary>Tokens exchanged and stored.</summary>
+    Succeeded = 0,
+
+    /// <summary>Tokens exchanged; their write has not landed yet and is being retried.</summary>
+    Saving = 1,
+
+    /// <summary>The customer declined at the provider (<c>access_denied</c>).</summary>
+    Denied = 2,
+
+    /// <summary>The provider redirected back with another error, or without a code.</summary>
+    ProviderError = 3,
+
+    /// <summary>The provider's token endpoint refused or failed the code exchange.</summary>
+    TokenEndpointFailed = 4,
+
+    /// <summary>The response's <c>iss</c> did not match the connection's issuer (RFC 9207).</summary>
+    IssuerMismatch = 5,
+
+    /// <summary>The <c>state</c> is unknown, was already used or has expired; nothing changed.</summary>
+    Expired = 6,
+}
+
 /// <summary>How a callback ended, for the page the customer sees.</summary>
 [GenerateSerializer, Immutable, Alias("ActorOAuth.CallbackOutcome")]
 public sealed record CallbackOutcome(
-    [property: Id(0)] bool Succeeded,
-    [property: Id(1)] string? ErrorCode,
-    [property: Id(2)] string? ErrorDescription,
-    [property: Id(3)] string? ReturnUrl,
-    [property: Id(4)] bool ProviderTokenEndpointFailed);
+    [property: Id(0)] CallbackResult Result,
+    [property: Id(1)] string? ErrorCode = null,
+    [property: Id(2)] string? ErrorDescription = null,
+    [property: Id(3)] string? ReturnUrl = null)
+{
+    public bool Succeeded => Result == CallbackResult.Succeeded;
+}
 
 /// <summary>One entry of a connection's log. Never contains a token or secret.</summary>
 [GenerateSerializer, Immutable, Alias("ActorOAuth.LogEntry")]

@@ -23,7 +23,8 @@ public static class ActorOAuthApp
         builder.Services.AddProviderUrlPolicy();
         SandboxHost.AddIfEnabled(builder);
 
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemMapping.AddCode);
+        builder.Services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section);
         builder.Services.AddExceptionHandler<ProblemMapping>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));

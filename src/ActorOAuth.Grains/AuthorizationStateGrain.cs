@@ -13,8 +13,12 @@ public sealed class AuthorizationStateGrain(
         await store.WriteStateAsync();
     }
 
-    public Task<string?> Resolve() =>
-        Task.FromResult(store.State.ConnectionKey is { } key && time.GetUtcNow() < store.State.ExpiresAt ? key : null);
+    public async Task<string?> Redeem()
+    {
+        var key = store.State.ConnectionKey is { } connectionKey && time.GetUtcNow() < store.State.ExpiresAt ? connectionKey : null;
+        await Forget();
+        return key;
+    }
 
     public async Task Forget()
     {

@@ -1,50 +1,58 @@
-using System.Buffers.Text;
-using System.Security.Cryptography;
-using System.Text;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Connections;
+using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
-using Duende.IdentityModel.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 
 namespace ActorOAuth.Grains;
 
+/// <summary>
+/// The shell around one <see cref="Connection"/>: each call runs one of its intent methods, writes the state (a
+/// command only once it is in storage, see <see cref="ConnectionStore"/>), then carries out what the change recorded:
+/// the authorization-state registry, the refresh reminder, the tenant's index, operator logs.
+/// </summary>
 [GrainType("connection")]
 public sealed partial class ConnectionGrain(
-    [PersistentState("connection", GrainStorage.Name)] IPersistentState<ConnectionState> store,
+    [PersistentState("connection", GrainStorage.Name)] IPersistentState<ConnectionState> storage,
     ProviderClient provider,
     ProviderUrlPolicy urls,
     TimeProvider time,
+    JitterSource jitter,
+    DeepCopier<ConnectionState> copier,
     IOptions<ConnectionOptions> options,
-    ILogger<ConnectionGrain> logger) : Grain, IConnectionGrain, IRemindable
+    ILogger<ConnectionGrain> logger) : Grain, IConnectionGrain, IConnectionTurn, IRemindable
 {
-    private const string RefreshReminder = "refresh";
-
     private readonly ConnectionOptions _options = options.Value;
-    private readonly RefreshPolicy _policy = new(options.Value);
-    private ConnectionState State => store.State;
-    private IGrainTimer? _writeRetry;
-    private IGrainTimer? _usedWrite;
-    private bool _usedUnwritten;
-    private DateTimeOffset? _lastUsedLogAt;
+    private ConnectionStore _store = null!;
+    private RefreshScheduler _scheduler = null!;
+    private IGrainTimer? _effectsRetry;
 
-    /// <summary>
-    /// The last fetch, including those served from memory, which leave the state alone: the state's
-    /// <see cref="ConnectionState.LastUsedAt"/> is the last fetch taken in turn, written with the connection.
-    /// </summary>
+    /// <summary>The last fetch, those served from memory included (the state's is the last one taken in turn).</summary>
     private DateTimeOffset? _lastUsedAt;
-    private ConnectionStatus? _indexedStatus;
 
-    private string ConnectionId => ConnectionKeys.Split(this.GetPrimaryKeyString()).ConnectionId;
+    /// <summary>When this activation last logged <c>used</c>.</summary>
+    private DateTimeOffset? _usedLoggedAt;
+
+    private ConnectionState State => storage.State;
 
     private string Tenant => ConnectionKeys.Split(this.GetPrimaryKeyString()).Tenant;
 
+    private string ConnectionId => ConnectionKeys.Split(this.GetPrimaryKeyString()).ConnectionId;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, SyncEffects);
+        _scheduler = new RefreshScheduler(this, _options, time);
+        _scheduler.Assume(State.Refresh.NextAt);
+        return SyncEffects();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.Flush(reason, cancellationToken);
+
     public async Task<SaveResult> Save(ConnectionSettings settings, string callbackUrl)
     {
-        var now = time.GetUtcNow();
-        var created = !State.Exists;
-        var secret = string.IsNullOrEmpty(settings.ClientSecret) ? State.Settings.ClientSecret : settings.ClientSecret;
-        settings = settings with { ClientSecret = secret };
         var issParameterRequired = false;
         if (settings.Issuer is { } issuer)
         {
@@ -57,31 +65,13 @@ public sealed partial class ConnectionGrain(
             };
             if (settings.AuthorizeUrl is null || settings.TokenUrl is null)
             {
-                throw new ConnectionProblemException(ConnectionProblemKind.Invalid,
-                    "Discovery at the issuer did not yield usable authorization and token endpoints; give authorizeUrl and tokenUrl.");
+                throw Invalid("Discovery at the issuer did not yield usable authorization and token endpoints; give authorizeUrl and tokenUrl.");
             }
 
             issParameterRequired = metadata?.IssParameterSupported == true;
         }
 
-        State.Settings = settings;
-        State.IssParameterRequired = issParameterRequired;
-        State.CallbackUrl = callbackUrl;
-        State.UpdatedAt = now;
-        if (created)
-        {
-            State.Exists = true;
-            State.Status = ConnectionStatus.Pending;
-            State.CreatedAt = now;
-            AppendLog("info", "created", "Connection created.");
-        }
-        else
-        {
-            AppendLog("info", "settings_updated", "Settings updated; tokens kept.");
-        }
-
-        await Persist();
-        await UpdateIndex();
+        var created = await Command(c => c.Save(settings, callbackUrl, issParameterRequired));
         return new SaveResult(View(), created);
     }
 
@@ -93,231 +83,132 @@ public sealed partial class ConnectionGrain(
 
     public async Task Delete()
     {
-        EnsureExists();
-        if (State.Status != ConnectionStatus.Disconnected)
+        await Disconnect();
+        var attempt = State.Attempt?.StateHash;
+        await _store.Clear();
+        _lastUsedAt = _usedLoggedAt = null;
+        await BestEffort(() => new TenantIndex(GrainFactory).Remove(Tenant, ConnectionId), "removing it from the tenant's index");
+        if (attempt is not null)
         {
-            await Disconnect();
+            await BestEffort(() => GrainFactory.GetGrain<IAuthorizationStateGrain>(attempt).Forget(), "forgetting its authorization attempt");
         }
 
-        await ForgetAttempt();
-        await store.ClearStateAsync();
-        store.State = new ConnectionState();
-        _usedUnwritten = false;
-        _lastUsedAt = null;
-        await GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Remove(ConnectionId);
-        _indexedStatus = null;
         DeactivateOnIdle();
     }
 
     public async Task<AuthorizationStart> Authorize(string redirectUri, string? returnUrl)
     {
         EnsureExists();
-        var settings = State.Settings;
-        if (urls.FormProblem(settings.AuthorizeUrl!) is { } refused)
+        if (urls.FormProblem(State.Settings.AuthorizeUrl!) is { } refused)
         {
-            throw new ConnectionProblemException(ConnectionProblemKind.Invalid, "The authorizeUrl is no longer allowed: " + refused);
+            throw Invalid("The authorizeUrl is no longer allowed: " + refused);
         }
 
-        var now = time.GetUtcNow();
-        var state = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var verifier = settings.Pkce == false ? null : Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var attempt = new AuthorizationAttempt
-        {
-            StateHash = ConnectionKeys.ForState(state),
-            CodeVerifier = verifier,
-            RedirectUri = redirectUri,
-            ExpiresAt = now + _options.AuthorizationLifetime,
-            ReturnUrl = returnUrl,
-        };
-
-        var extra = new Parameters();
-        foreach (var (name, value) in settings.AuthorizeParams ?? new Dictionary<string, string>())
-        {
-            extra.Add(name, value);
-        }
-
-        var url = new RequestUrl(settings.AuthorizeUrl!).CreateAuthorizeUrl(
-            clientId: settings.ClientId!,
-            responseType: "code",
-            scope: settings.Scopes is { Count: > 0 } scopes ? string.Join(' ', scopes) : null,
-            redirectUri: redirectUri,
-            state: state,
-            codeChallenge: verifier is null ? null : Challenge(verifier),
-            codeChallengeMethod: verifier is null ? null : "S256",
-            extra: extra);
-
-        await ForgetAttempt();
-        await GrainFactory.GetGrain<IAuthorizationStateGrain>(attempt.StateHash).Register(this.GetPrimaryKeyString(), attempt.ExpiresAt);
-        State.Attempt = attempt;
-        State.CallbackUrl = redirectUri;
-        AppendLog("info", "authorize_started", verifier is null ? "Authorization started (PKCE off)." : "Authorization started with PKCE S256.");
-        await Persist();
-        return new AuthorizationStart(url, attempt.ExpiresAt);
+        return await Command(c => c.StartAuthorization(redirectUri, returnUrl));
     }
 
-    public async Task<CallbackOutcome> CompleteCallback(CallbackRequest callback)
+    public async Task<CallbackOutcome> CompleteCallback(string stateHash, CallbackRequest callback)
     {
-        var attempt = State.Attempt;
-        var now = time.GetUtcNow();
-        if (!State.Exists || attempt is null || !FixedTimeEquals(attempt.StateHash, ConnectionKeys.ForState(callback.State)) || now >= attempt.ExpiresAt)
+        var before = _store.Snapshot();
+        var connection = Domain();
+        if (connection.RedeemAttempt(stateHash, callback) is not { } attempt)
         {
-            throw new ConnectionProblemException(ConnectionProblemKind.InvalidState, "This authorization link is unknown, was already used or has expired.");
+            return new CallbackOutcome(CallbackResult.Expired);
         }
 
-        State.Attempt = null;
-        await GrainFactory.GetGrain<IAuthorizationStateGrain>(attempt.StateHash).Forget();
-        AppendLog("info", "callback_received", callback.Error is null ? "The provider redirected back with a code." : "The provider redirected back with an error.");
-
-        // RFC 9207: a present iss must be the connection's issuer; a missing one is refused where the provider promised it.
-        var issMismatch = callback.Issuer is not null && State.Settings.Issuer is { } issuer && !string.Equals(issuer, callback.Issuer, StringComparison.Ordinal);
-        var issMissing = callback.Issuer is null && State.IssParameterRequired;
-        if (issMismatch || issMissing)
+        if (connection.RejectCallback(callback) is { } rejected)
         {
-            AppendLog("warning", "callback_rejected", issMissing
-                ? "The callback carried no iss parameter although the provider advertises it (RFC 9207); possible mix-up attack."
-                : "The callback's iss parameter does not match the connection's issuer (RFC 9207); possible mix-up attack.");
-            await Persist();
-            return new CallbackOutcome(false, "issuer_mismatch", "The response did not come from the expected provider.", null, false);
+            await Commit(before, connection);
+            return rejected;
         }
 
-        if (callback.Error is { } error)
+        var result = await provider.ExchangeCode(State.Settings, callback.Code!, attempt.RedirectUri, attempt.CodeVerifier, CancellationToken.None);
+        if (result.Tokens is not { } tokens)
         {
-            var denied = error == "access_denied";
-            Apply(denied ? LifecycleEvent.AuthorizationDenied : LifecycleEvent.AuthorizationFailed);
-            RecordError(error, callback.ErrorDescription, denied ? "authorization_denied" : "authorization_failed");
-            await Persist();
-            return new CallbackOutcome(false, error, callback.ErrorDescription, null, false);
+            connection.ExchangeFailed(result.Error!);
+            await Commit(before, connection);
+            return new CallbackOutcome(CallbackResult.TokenEndpointFailed, result.Error!.Code, result.Error.Description);
         }
 
-        if (string.IsNullOrEmpty(callback.Code))
+        connection.CodeExchanged(tokens);
+        var written = await Keep(connection, again =>
         {
-            Apply(LifecycleEvent.AuthorizationFailed);
-            RecordError("invalid_request", "The callback carried neither a code nor an error.", "authorization_failed");
-            await Persist();
-            return new CallbackOutcome(false, "invalid_request", "The provider's answer carried no authorization code.", null, false);
-        }
+            if (again.State.Attempt?.StateHash == stateHash)
+            {
+                again.State.Attempt = null;
+            }
 
-        var result = await provider.ExchangeCode(State.Settings, callback.Code, attempt.RedirectUri, attempt.CodeVerifier, CancellationToken.None);
-        if (!result.Succeeded)
-        {
-            Apply(LifecycleEvent.AuthorizationFailed);
-            RecordError(result.Error!.Code, result.Error.Description, "token_exchange_failed");
-            await Persist();
-            return new CallbackOutcome(false, result.Error.Code, result.Error.Description, null, true);
-        }
-
-        State.RefreshFailedTerminally = false;
-        State.EverHeldTokens = true;
-        var step = Apply(LifecycleEvent.CodeExchanged);
-        await StoreTokens(result.Tokens!, "token_exchanged", "Authorization code exchanged for tokens.", step.Recovered);
-        return new CallbackOutcome(true, null, null, attempt.ReturnUrl, false);
+            again.CodeExchanged(tokens);
+        });
+        return new CallbackOutcome(written ? CallbackResult.Succeeded : CallbackResult.Saving, ReturnUrl: attempt.ReturnUrl);
     }
 
     /// <summary>
     /// The hot path. It interleaves with every other call and timer, so it only reads the state (the storage may be
-    /// serializing it meanwhile) and changes nothing but the time of the last fetch; anything more goes in turn.
+    /// serializing it meanwhile) and changes nothing but the time of the last fetch; anything more takes its turn.
     /// </summary>
     public ValueTask<AccessTokenResult> GetAccessToken(bool forceRefresh)
     {
         var now = time.GetUtcNow();
-        if (forceRefresh || !ServableFromMemory(now))
+        if (forceRefresh || !Connection.ServableAsIs(State, now) || _usedLoggedAt is not { } logged || now - logged >= _options.UsedLogInterval)
         {
-            return new(this.AsReference<IConnectionGrain>().GetAccessTokenInTurn(forceRefresh));
+            return new(this.AsReference<IConnectionTurn>().FetchInTurn(forceRefresh));
         }
 
         _lastUsedAt = now;
-        return new(Handout(State.Tokens!));
+        return new(Connection.Handout(State.Tokens!));
     }
 
-    /// <summary>Used, valid and not due, with its <c>used</c> entry logged within the interval: nothing to change.</summary>
-    private bool ServableFromMemory(DateTimeOffset now) =>
-        State is { Exists: true, Status: ConnectionStatus.Used, Tokens: { } tokens }
-        && (tokens.ExpiresAt is not { } expiry || expiry > now)
-        && !IsDue(now)
-        && _lastUsedLogAt is { } logged && now - logged < _options.UsedLogInterval;
-
-    public async Task<AccessTokenResult> GetAccessTokenInTurn(bool forceRefresh)
+    public async Task<AccessTokenResult> FetchInTurn(bool forceRefresh)
     {
-        EnsureExists();
-        var now = time.GetUtcNow();
-        var tokens = State.Tokens;
-        var context = Context(now);
-        if (tokens is null || State.Status is ConnectionStatus.Pending or ConnectionStatus.Disconnected)
+        var plan = Domain().PlanFetch(forceRefresh);
+        if (plan != FetchPlan.Serve)
         {
-            throw new ConnectionProblemException(ConnectionProblemKind.Conflict, $"The connection is {Name(State.Status)} and holds no usable token.");
+            await Refresh(forced: plan == FetchPlan.ForcedRefresh);
         }
 
-        if (State.Status == ConnectionStatus.Errored)
+        // The first fetch changes the status: written before the token goes out, or kept and written again like the
+        // tokens themselves when storage does not answer (the token is the provider's; hand-out does not wait on a
+        // database outage). A repeated fetch at most logs `used`, written later.
+        var connection = Domain();
+        var fetched = connection.TokenFetched(_usedLoggedAt);
+        if (fetched.StatusChanged)
         {
-            if (!ConnectionLifecycle.CanRecoverByRefresh(State.Status, context) || tokens.RefreshToken is null)
-            {
-                throw new ConnectionProblemException(ConnectionProblemKind.Conflict, "The connection is errored and a refresh cannot recover it; authorize again.");
-            }
-
-            await RefreshOrBackOff(now, forced: true);
+            await Keep(connection, again => again.MarkUsed());
         }
-        else if (IsDue(now) || (forceRefresh && !RefreshedWithin(now, _options.ForcedRefreshDebounce)))
+        else if (fetched.LoggedUsed)
         {
-            await RefreshOrBackOff(now, forced: forceRefresh);
-        }
-
-        tokens = State.Tokens!;
-        if (State.Status == ConnectionStatus.Errored)
-        {
-            throw new ConnectionProblemException(ConnectionProblemKind.Conflict, "The connection is errored: " + (State.LastError?.Code ?? "unknown error") + ".");
+            _store.DeferUsedWrite();
         }
 
-        if (tokens.ExpiresAt is { } expiry && expiry <= now)
-        {
-            var retryAfter = State.Refresh.NextAt is { } next && next > now ? next - now : TimeSpan.FromSeconds(1);
-            throw new ConnectionProblemException(ConnectionProblemKind.Unavailable, "The access token has expired and the provider is being retried.", retryAfter);
-        }
-
-        await MarkUsed(now);
-        return Handout(tokens);
+        _lastUsedAt = State.LastUsedAt;
+        _usedLoggedAt = fetched.LoggedUsed ? _lastUsedAt : _usedLoggedAt;
+        return fetched.Token;
     }
 
-    private static AccessTokenResult Handout(TokenSet tokens) => new(tokens.AccessToken, tokens.TokenType, tokens.ExpiresAt, tokens.GrantedScopes);
-
-    public async Task ReportError(string code, string? message)
-    {
-        EnsureExists();
-        var step = ConnectionLifecycle.Next(State.Status, LifecycleEvent.ErrorReported, Context(time.GetUtcNow()));
-        if (!step.Allowed)
-        {
-            throw new ConnectionProblemException(ConnectionProblemKind.Conflict, $"A {Name(State.Status)} connection cannot be errored.");
-        }
-
-        await SetStatus(step.To);
-        RecordError(code, message, "error_reported");
-        await Persist();
-    }
+    public Task ReportError(string code, string? message) => Command(c => c.ReportError(code, message));
 
     public async Task<ConnectionView> Disconnect()
     {
         EnsureExists();
-        var step = ConnectionLifecycle.Next(State.Status, LifecycleEvent.DisconnectRequested);
-        if (!step.Allowed)
-        {
-            return View();
-        }
-
-        var tokens = State.Tokens;
         var settings = State.Settings;
-        await StopRefresh();
-        await ForgetAttempt();
-        State.Attempt = null;
-        State.Tokens = null;
-        State.Refresh = new RefreshSchedule();
-        await SetStatus(step.To);
-        AppendLog("info", "disconnected", "Disconnected: refresh stopped and tokens deleted.");
         // Tokens are gone from storage before revocation is tried, so a failing provider cannot keep them alive.
-        await Persist();
-
-        if (tokens is not null && !string.IsNullOrEmpty(settings.RevokeUrl))
+        if (await Command(c => c.Disconnect()) is { } tokens)
         {
-            await RevokeAll(settings, tokens);
-            await Persist();
+            // RFC 7009: the refresh token first, so a leaked access token cannot be renewed in between.
+            var results = new List<(string Hint, ProviderError? Error)>();
+            foreach (var (token, hint) in new[] { (tokens.RefreshToken, "refresh_token"), (tokens.AccessToken, "access_token") })
+            {
+                if (token is not null)
+                {
+                    results.Add((hint, await provider.TryRevoke(settings, token, hint)));
+                }
+            }
+
+            void Revoked(Connection c) => results.ForEach(r => c.Revoked(r.Hint, r.Error));
+            var connection = Domain();
+            Revoked(connection);
+            await Keep(connection, Revoked);
         }
 
         return View();
@@ -332,333 +223,199 @@ public sealed partial class ConnectionGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != RefreshReminder)
+        if (reminderName != RefreshScheduler.ReminderName)
         {
             return;
         }
 
-        var now = time.GetUtcNow();
-        if (!State.Exists || State.Tokens?.RefreshToken is null || State.Refresh.NextAt is null
-            || State.Status is ConnectionStatus.Pending or ConnectionStatus.Disconnected || State.RefreshFailedTerminally)
+        switch (Domain().ReminderTicked())
         {
-            await StopRefresh();
-            return;
-        }
-
-        // Idempotent: a duplicate or early tick only re-arms the reminder for what is due.
-        if (now >= State.Refresh.NextAt)
-        {
-            await RefreshOrBackOff(now, forced: false);
-        }
-        else
-        {
-            await ArmReminder(now);
+            case ReminderPlan.Stop:
+                await _scheduler.Sync(null, force: true);
+                break;
+            case ReminderPlan.Rearm:
+                await _scheduler.Sync(State.Refresh.NextAt, force: true);
+                break;
+            case ReminderPlan.Refresh:
+                await Refresh(forced: false);
+                break;
         }
     }
 
-    private async Task RefreshOrBackOff(DateTimeOffset now, bool forced)
+    /// <summary>One refresh, if the schedule and budget allow a provider call; its outcome is never dropped.</summary>
+    private async Task Refresh(bool forced)
     {
-        var schedule = State.Refresh;
-        if (schedule.BackingOff && schedule.NextAt is { } next && next > now)
+        var connection = Domain();
+        if (!connection.StartRefresh())
         {
-            // While backing off, fetches answer from memory; the grain's own schedule makes the next call.
+            await Apply(connection.Events);
             return;
         }
 
-        var budgeted = _policy.BudgetedAt(schedule, now);
-        if (budgeted > now)
-        {
-            schedule.NextAt = budgeted;
-            await ArmReminder(now);
-            return;
-        }
-
-        var current = State.Tokens!;
-        if (current.RefreshToken is null)
-        {
-            return;
-        }
-
-        RefreshPolicy.CountCall(schedule, now);
-        var result = await provider.Refresh(State.Settings, current, CancellationToken.None);
-        now = time.GetUtcNow();
-        if (result.Succeeded)
-        {
-            var step = Apply(LifecycleEvent.RefreshSucceeded);
-            State.LastRefreshedAt = now;
-            await StoreTokens(result.Tokens!, "token_refreshed", forced ? "Access token refreshed on demand." : "Access token refreshed.", step.Recovered);
-            return;
-        }
-
-        var error = result.Error!;
-        if (!error.Transient)
-        {
-            State.RefreshFailedTerminally = true;
-            Apply(LifecycleEvent.TerminalRefreshFailure);
-            State.Refresh = new RefreshSchedule();
-            await StopRefresh();
-            RecordError(error.Code, error.Description, "refresh_failed");
-            await Persist();
-            return;
-        }
-
-        schedule.Failures++;
-        schedule.FirstFailureAt ??= now;
-        var accessValid = current.ExpiresAt is not { } expiry || expiry > now;
-        var windowPassed = now - schedule.FirstFailureAt >= _options.RetryWindow;
-        var transient = ConnectionLifecycle.Next(State.Status, LifecycleEvent.TransientRefreshFailure,
-            Context(now) with { AccessTokenValid = accessValid, RetryWindowPassed = windowPassed });
-        await SetStatus(transient.To);
-        schedule.NextAt = _policy.BudgetedAt(schedule, now + _policy.Backoff(schedule.Failures, error.RetryAfter, Random.Shared.NextDouble()));
-        RecordError(error.Code, error.Description, "refresh_failed", $" (attempt {schedule.Failures}; next try at {schedule.NextAt:O})");
-        await ArmReminder(now);
-        await Persist();
+        var result = await provider.Refresh(State.Settings, State.Tokens!, CancellationToken.None);
+        Action<Connection> outcome = result.Tokens is { } tokens
+            ? c => c.RefreshSucceeded(tokens, forced)
+            : c => c.RefreshFailed(result.Error!);
+        outcome(connection);
+        await Keep(connection, outcome);
     }
 
-    private async Task StoreTokens(TokenSet tokens, string logEvent, string message, bool recovered)
-    {
-        var now = time.GetUtcNow();
-        State.Tokens = tokens;
-        State.Refresh = new RefreshSchedule
-        {
-            NextAt = tokens.RefreshToken is null ? null : _policy.DueAt(tokens.IssuedAt, tokens.ExpiresAt, State.Settings.RefreshIntervalSeconds, Random.Shared.NextDouble()),
-            CallsThisHour = State.Refresh.CallsThisHour,
-            HourStartedAt = State.Refresh.HourStartedAt,
-        };
-        AppendLog("info", logEvent, message);
-        if (recovered)
-        {
-            AppendLog("info", "recovered", "The connection recovered and is configured again.");
-        }
+    private Connection Domain(ConnectionState? state = null) => new(state ?? State, _options, time, jitter);
 
-        await UpdateIndex();
-        await Persist();
-        await ArmReminder(now);
+    private Task Command(Action<Connection> change) => Command(c =>
+    {
+        change(c);
+        return true;
+    });
+
+    /// <summary>A command: the change, then its write (rolled back with a 503 when storage refuses), then its effects.</summary>
+    private async Task<T> Command<T>(Func<Connection, T> change)
+    {
+        var before = _store.Snapshot();
+        var connection = Domain();
+        var result = change(connection);
+        await Commit(before, connection);
+        return result;
     }
 
-    private async Task MarkUsed(DateTimeOffset now)
+    private async Task Commit(ConnectionState before, Connection connection)
     {
-        State.LastUsedAt = _lastUsedAt = now;
-        var wasUsed = State.Status == ConnectionStatus.Used;
-        Apply(LifecycleEvent.TokenFetched);
-        if (!wasUsed)
-        {
-            await UpdateIndex();
-        }
-
-        // The hot path: an already-used connection logs (and writes) at most once per interval.
-        if (wasUsed && _lastUsedLogAt is { } last && now - last < _options.UsedLogInterval)
+        if (connection.Events.Count == 0)
         {
             return;
         }
 
-        _lastUsedLogAt = now;
-        AppendLog("info", "used", "An execution fetched the access token.");
-        if (!wasUsed)
+        try
         {
-            await Persist();
-            return;
+            await Prepare(connection.Events);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not ConnectionProblemException)
+        {
+            LogEffectFailed(logger, e, this.GetPrimaryKeyString(), "preparing the change");
+            _store.Restore(before);
+            throw new ConnectionProblemException(ConnectionProblemKind.Unavailable, ProblemCodes.StorageUnavailable,
+                "The change could not be stored and was not made; retry later.", _options.StateWriteRetryDelay);
         }
 
-        // A repeated `used` entry changes nothing else: it is written off the token path, at a random moment
-        // within UsedWriteDelay, so a fetch never waits on storage and a busy fleet's entries do not land at once.
-        // Any other write carries it sooner; deactivation (other than a silo's shutdown) writes it last.
-        _usedUnwritten = true;
-        _usedWrite ??= this.RegisterGrainTimer(WriteUsed,
-            new GrainTimerCreationOptions(_options.UsedWriteDelay * Random.Shared.NextDouble(), Timeout.InfiniteTimeSpan));
+        await _store.Write(before);
+        await Apply(connection.Events);
     }
 
-    private async Task WriteUsed(CancellationToken cancellationToken)
+    /// <summary>A change that must not be lost: written, or kept and written again until it lands; its effects either way.</summary>
+    private async Task<bool> Keep(Connection connection, Action<Connection> change)
     {
-        _usedWrite?.Dispose();
-        _usedWrite = null;
-        if (_usedUnwritten)
+        if (State.Refresh.NextAt is { } next && connection.Events.Any(e => e is RefreshScheduled))
         {
-            await Persist();
+            // Armed ahead of the write, so a silo lost right after it still has the reminder (a tick finding the older
+            // state only re-arms). A failure here does not hold the write back: the sync after it tries again.
+            await BestEffort(() => _scheduler.Sync(next), "arming the refresh reminder");
+        }
+
+        var written = await _store.WriteKeeping(state => change(Domain(state)));
+        await Apply(connection.Events);
+        return written;
+    }
+
+    /// <summary>What must exist before the change is written: the registry entry of a new attempt, a new connection's index entry.</summary>
+    private async Task Prepare(IReadOnlyList<ConnectionEvent> events)
+    {
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case AuthorizationStarted started:
+                    await GrainFactory.GetGrain<IAuthorizationStateGrain>(started.StateHash).Register(this.GetPrimaryKeyString(), started.ExpiresAt);
+                    break;
+                case ConnectionCreated:
+                    // Listed from the start: an entry whose connection is not written yet is skipped by listings.
+                    await new TenantIndex(GrainFactory).Upsert(Tenant, Connection.IndexEntry(ConnectionId, State));
+                    State.IndexedRevision = State.IndexRevision;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>What follows a change: the reminder, discarded attempts, operator logs; the index follows each write.</summary>
+    private async Task Apply(IReadOnlyList<ConnectionEvent> events)
+    {
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case AttemptDropped dropped:
+                    await BestEffort(() => GrainFactory.GetGrain<IAuthorizationStateGrain>(dropped.StateHash).Forget(), "forgetting a discarded attempt");
+                    break;
+                case AuthorizationFailed failed:
+                    LogAuthorizationFailed(logger, Tenant, ConnectionId, failed.Error.Code);
+                    break;
+                case RefreshFailed failed:
+                    LogRefreshFailed(logger, Tenant, ConnectionId, failed.Error.Code, failed.Terminal, failed.Failures, failed.RetryAt);
+                    break;
+                case RevocationFailed failed:
+                    LogRevocationFailed(logger, Tenant, ConnectionId, failed.TokenTypeHint, failed.Code);
+                    break;
+            }
+        }
+
+        if (events.Any(e => e is RefreshScheduled))
+        {
+            await SyncEffects();
         }
     }
 
     /// <summary>
-    /// Writes a pending <c>used</c> entry when the activation is collected or moved. Not while the silo shuts down: the
-    /// storage may already be gone (in-memory storage is), and thousands of log-only writes would slow a rolling restart.
+    /// Brings the reminder and the tenant's index in line with the state (after each write, on activation, and on a
+    /// timer while either failed): the index hears only of written changes.
     /// </summary>
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    private async Task SyncEffects()
     {
-        if (_usedUnwritten && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
-        {
-            await TryWrite(cancellationToken);
-        }
-    }
-
-    private async Task RevokeAll(ConnectionSettings settings, TokenSet tokens)
-    {
-        // RFC 7009: the refresh token first, so a leaked access token cannot be renewed in between.
-        foreach (var (token, hint) in new[] { (tokens.RefreshToken, "refresh_token"), (tokens.AccessToken, "access_token") })
-        {
-            if (token is null)
-            {
-                continue;
-            }
-
-            var error = await TryRevoke(settings, token, hint);
-            if (error is null)
-            {
-                AppendLog("info", "revoked", $"The {hint.Replace('_', ' ')} was revoked at the provider.");
-            }
-            else
-            {
-                AppendLog("warning", "revoke_failed", $"Revoking the {hint.Replace('_', ' ')} failed: {error.Code}{Describe(error.Description)}. It was deleted here regardless.");
-                LogRevokeFailed(logger, this.GetPrimaryKeyString(), hint, error.Code);
-            }
-        }
-    }
-
-    private async Task<ProviderError?> TryRevoke(ConnectionSettings settings, string token, string hint)
-    {
+        var synced = true;
         try
         {
-            return await provider.Revoke(settings, token, hint, CancellationToken.None);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException
-            or ProviderAddressRefusedException or ProviderResponseTooLargeException)
-        {
-            return ProviderClient.FromException(e);
-        }
-    }
-
-    private LifecycleStep Apply(LifecycleEvent e)
-    {
-        var step = ConnectionLifecycle.Next(State.Status, e, Context(time.GetUtcNow()));
-        if (step.Allowed)
-        {
-            State.Status = step.To;
-        }
-
-        return step;
-    }
-
-    /// <summary>Sets the status and tells the tenant's index when it changed.</summary>
-    private async Task SetStatus(ConnectionStatus status)
-    {
-        if (State.Status != status)
-        {
-            State.Status = status;
-            await UpdateIndex();
-        }
-    }
-
-    private LifecycleContext Context(DateTimeOffset now) => new(
-        EverHeldTokens: State.EverHeldTokens,
-        AccessTokenValid: State.Tokens?.ExpiresAt is not { } expiry || expiry > now,
-        RetryWindowPassed: State.Refresh.FirstFailureAt is { } first && now - first >= _options.RetryWindow,
-        RefreshFailedTerminally: State.RefreshFailedTerminally);
-
-    private bool IsDue(DateTimeOffset now) =>
-        State.Tokens is { RefreshToken: not null } tokens
-        && ((State.Refresh.NextAt is { } next && now >= next) || (tokens.ExpiresAt is { } expiry && now >= expiry));
-
-    private bool RefreshedWithin(DateTimeOffset now, TimeSpan window) =>
-        State.Tokens is { } tokens && now - tokens.IssuedAt < window;
-
-    private async Task ArmReminder(DateTimeOffset now)
-    {
-        if (State.Refresh.NextAt is not { } next || State.Tokens?.RefreshToken is null)
-        {
-            await StopRefresh();
-            return;
-        }
-
-        var due = next > now ? next - now : TimeSpan.Zero;
-        await this.RegisterOrUpdateReminder(RefreshReminder, due, _options.ReminderPeriod);
-    }
-
-    private async Task StopRefresh()
-    {
-        if (await this.GetReminder(RefreshReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
-
-    private async Task ForgetAttempt()
-    {
-        if (State.Attempt is { } attempt)
-        {
-            await GrainFactory.GetGrain<IAuthorizationStateGrain>(attempt.StateHash).Forget();
-        }
-    }
-
-    /// <summary>Tells the tenant's index the status, unless this activation already did.</summary>
-    private async Task UpdateIndex()
-    {
-        if (_indexedStatus == State.Status)
-        {
-            return;
-        }
-
-        var status = State.Status;
-        await GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Upsert(ConnectionId, status);
-        _indexedStatus = status;
-    }
-
-    /// <summary>
-    /// Writes the state. A failed write keeps the state (and any new tokens) in memory and retries on
-    /// a timer until it succeeds: an issued token is never dropped.
-    /// </summary>
-    private async Task Persist()
-    {
-        State.UpdatedAt = time.GetUtcNow();
-        if (!await TryWrite(CancellationToken.None))
-        {
-            _writeRetry ??= this.RegisterGrainTimer(RetryWrite, new GrainTimerCreationOptions(_options.StateWriteRetryDelay, _options.StateWriteRetryDelay) { KeepAlive = true });
-        }
-    }
-
-    /// <summary>One write of the state; a failure is logged and leaves the state in memory for the caller to retry.</summary>
-    private async Task<bool> TryWrite(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await store.WriteStateAsync(cancellationToken);
-            Written();
-            return true;
+            await _scheduler.Sync(State.Refresh.NextAt);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogWriteFailed(logger, e, this.GetPrimaryKeyString());
-            return false;
+            LogEffectFailed(logger, e, this.GetPrimaryKeyString(), "arming the refresh reminder");
+            synced = false;
+        }
+
+        if (State.Exists && State.IndexRevision > State.IndexedRevision && !_store.Unwritten)
+        {
+            var revision = State.IndexRevision;
+            try
+            {
+                await new TenantIndex(GrainFactory).Upsert(Tenant, Connection.IndexEntry(ConnectionId, State));
+                State.IndexedRevision = Math.Max(State.IndexedRevision, revision);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogEffectFailed(logger, e, this.GetPrimaryKeyString(), "updating the tenant's index");
+                synced = false;
+            }
+        }
+
+        if (synced)
+        {
+            _effectsRetry?.Dispose();
+            _effectsRetry = null;
+        }
+        else
+        {
+            _effectsRetry ??= this.RegisterGrainTimer(SyncEffects,
+                new GrainTimerCreationOptions(_options.StateWriteRetryDelay, _options.StateWriteRetryDelay) { KeepAlive = true });
         }
     }
 
-    private async Task RetryWrite(CancellationToken cancellationToken)
+    private async Task BestEffort(Func<Task> action, string what)
     {
-        if (await TryWrite(cancellationToken))
+        try
         {
-            LogWriteRecovered(logger, this.GetPrimaryKeyString());
+            await action();
         }
-    }
-
-    /// <summary>Storage holds everything in memory now: no pending `used` entry, no write to retry.</summary>
-    private void Written()
-    {
-        _usedUnwritten = false;
-        _writeRetry?.Dispose();
-        _writeRetry = null;
-    }
-
-    private void RecordError(string code, string? description, string logEvent, string suffix = "")
-    {
-        State.LastError = new ConnectionError(time.GetUtcNow(), code, description);
-        AppendLog("error", logEvent, $"{code}{Describe(description)}{suffix}");
-    }
-
-    private void AppendLog(string level, string logEvent, string message)
-    {
-        State.Log.Add(new LogEntry(time.GetUtcNow(), level, logEvent, message));
-        var excess = State.Log.Count - _options.MaxLogEntries;
-        if (excess > 0)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            State.Log.RemoveRange(0, excess);
+            LogEffectFailed(logger, e, this.GetPrimaryKeyString(), what);
         }
     }
 
@@ -666,58 +423,34 @@ public sealed partial class ConnectionGrain(
     {
         if (!State.Exists)
         {
-            throw new ConnectionProblemException(ConnectionProblemKind.NotFound, $"No connection '{ConnectionId}'.");
+            throw new ConnectionProblemException(ConnectionProblemKind.NotFound, ProblemCodes.ConnectionNotFound, $"No connection '{ConnectionId}'.");
         }
     }
 
-    private ConnectionView View()
-    {
-        var s = State.Settings;
-        var hidden = new HashSet<string>(s.Hidden ?? [], StringComparer.OrdinalIgnoreCase);
-        string? Show(string field, string? value) => hidden.Contains(field) ? null : value;
-        return new ConnectionView
-        {
-            Id = ConnectionId,
-            Status = State.Status,
-            Provider = Show("provider", s.Provider),
-            AuthorizeUrl = Show("authorizeUrl", s.AuthorizeUrl),
-            TokenUrl = Show("tokenUrl", s.TokenUrl),
-            RevokeUrl = Show("revokeUrl", s.RevokeUrl),
-            Issuer = Show("issuer", s.Issuer),
-            ClientId = Show("clientId", s.ClientId),
-            Scopes = hidden.Contains("scopes") ? [] : s.Scopes ?? [],
-            GrantedScopes = hidden.Contains("scopes") ? [] : State.Tokens?.GrantedScopes ?? [],
-            HasRefreshToken = State.Tokens?.RefreshToken is not null,
-            AccessTokenExpiresAt = State.Tokens?.ExpiresAt,
-            NextRefreshAt = State.Refresh.NextAt,
-            LastRefreshedAt = State.LastRefreshedAt,
-            LastUsedAt = _lastUsedAt ?? State.LastUsedAt,
-            LastError = State.LastError,
-            CallbackUrl = State.CallbackUrl,
-            Metadata = hidden.Contains("metadata") ? new Dictionary<string, string>() : s.Metadata ?? new Dictionary<string, string>(),
-            CreatedAt = State.CreatedAt,
-            UpdatedAt = State.UpdatedAt,
-            TokenAuthMethod = Show("tokenAuthMethod", s.TokenAuthMethod ?? TokenAuthMethods.ClientSecretBasic),
-            Pkce = s.Pkce != false,
-            Hidden = s.Hidden ?? [],
-        };
-    }
+    private static ConnectionProblemException Invalid(string message) =>
+        new(ConnectionProblemKind.Invalid, ProblemCodes.InvalidSettings, message);
 
-    private static string Name(ConnectionStatus status) => status.ToString().ToLowerInvariant();
+    private ConnectionView View() => ConnectionViews.From(ConnectionId, State, _lastUsedAt);
 
-    private static string Describe(string? description) => string.IsNullOrEmpty(description) ? "" : $": {description}";
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Connection {Tenant}/{Connection}: authorization failed with {Error}")]
+    private static partial void LogAuthorizationFailed(ILogger logger, string tenant, string connection, string error);
 
-    private static bool FixedTimeEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning,
+        Message = "Connection {Tenant}/{Connection}: refresh failed with {Error} (terminal: {Terminal}, failure {Failures}, next try {RetryAt})")]
+    private static partial void LogRefreshFailed(ILogger logger, string tenant, string connection, string error, bool terminal, int failures, DateTimeOffset? retryAt);
 
-    private static string Challenge(string verifier) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Connection {Tenant}/{Connection}: revoking the {Hint} failed with {Error}; deleted locally")]
+    private static partial void LogRevocationFailed(ILogger logger, string tenant, string connection, string hint, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {Connection}: revoking the {Hint} failed with {Error}; deleted locally")]
-    private static partial void LogRevokeFailed(ILogger logger, string connection, string hint, string error);
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Connection {Connection}: {What} failed; retrying")]
+    private static partial void LogEffectFailed(ILogger logger, Exception exception, string connection, string what);
+}
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Connection {Connection}: writing state failed; kept in memory and retrying")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception, string connection);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connection {Connection}: state written after an earlier failure")]
-    private static partial void LogWriteRecovered(ILogger logger, string connection);
+/// <summary>The connection's calls to itself: not part of the contract clients hold (<see cref="IConnectionGrain"/>).</summary>
+[Alias("ActorOAuth.IConnectionTurn")]
+public interface IConnectionTurn : IGrainWithStringKey
+{
+    /// <summary>A token fetch that changes the connection (a refresh, the status, a log entry), in turn with its other calls.</summary>
+    [Alias("FetchInTurn")]
+    Task<AccessTokenResult> FetchInTurn(bool forceRefresh);
 }

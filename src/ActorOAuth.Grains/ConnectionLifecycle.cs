@@ -5,8 +5,6 @@ namespace ActorOAuth.Grains;
 /// <summary>The events that move a connection between statuses.</summary>
 public enum LifecycleEvent
 {
-    SettingsSaved,
-    AuthorizeStarted,
     CodeExchanged,
     AuthorizationDenied,
     AuthorizationFailed,
@@ -36,16 +34,15 @@ public readonly record struct LifecycleStep(bool Allowed, ConnectionStatus To, b
 }
 
 /// <summary>
-/// The transitions table of the connection lifecycle, read top to bottom. Pure: the grain asks,
-/// then does the side effects. A denied authorization on a connection that never held tokens
-/// stays <c>pending</c>; every other failed authorization is <c>errored</c>.
+/// The status transitions of the connection lifecycle, read top to bottom. Pure: <see cref="Connections.Connection"/>
+/// asks, then changes the state. Settings saves and new authorizations never change the status. A denied
+/// authorization on a connection that never held tokens stays <c>pending</c>; every other failed authorization is
+/// <c>errored</c>.
 /// </summary>
 public static class ConnectionLifecycle
 {
     public static LifecycleStep Next(ConnectionStatus from, LifecycleEvent e, LifecycleContext context = default) => e switch
     {
-        LifecycleEvent.SettingsSaved => new(true, from),
-        LifecycleEvent.AuthorizeStarted => new(true, from),
         LifecycleEvent.CodeExchanged => new(true, ConnectionStatus.Configured, Recovered: from == ConnectionStatus.Errored),
         LifecycleEvent.AuthorizationDenied when from == ConnectionStatus.Pending && !context.EverHeldTokens
             => new(true, ConnectionStatus.Pending),
@@ -76,8 +73,4 @@ public static class ConnectionLifecycle
             : LifecycleStep.Refused(from),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e, null),
     };
-
-    /// <summary>Whether a token fetch in this status may try one refresh to recover.</summary>
-    public static bool CanRecoverByRefresh(ConnectionStatus status, LifecycleContext context) =>
-        status == ConnectionStatus.Errored && !context.RefreshFailedTerminally;
 }

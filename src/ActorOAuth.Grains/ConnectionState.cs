@@ -40,6 +40,16 @@ public sealed class ConnectionState
 
     /// <summary>The provider advertises RFC 9207 <c>iss</c> in authorization responses, so a callback without it is refused.</summary>
     [Id(15)] public bool IssParameterRequired { get; set; }
+
+    /// <summary>
+    /// Bumped by every change the tenant's index lists (status, settings); the index keeps the highest it was told,
+    /// so a late or repeated update never overwrites a newer one. Starts at the creation time's ticks, so a connection
+    /// deleted and created again starts above its earlier life.
+    /// </summary>
+    [Id(16)] public long IndexRevision { get; set; }
+
+    /// <summary>The highest <see cref="IndexRevision"/> the index confirmed; below it, the index still has to be told.</summary>
+    [Id(17)] public long IndexedRevision { get; set; }
 }
 
 /// <summary>One authorization attempt in flight. Only the hash of its <c>state</c> is kept.</summary>

@@ -89,6 +89,20 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         return response.IsError ? Classify(response, response.Error, description: null) : null;
     }
 
+    /// <summary>Revokes one token; null on success, else the error (network trouble and refusals by policy included).</summary>
+    public async Task<ProviderError?> TryRevoke(ConnectionSettings settings, string token, string tokenTypeHint)
+    {
+        try
+        {
+            return await Revoke(settings, token, tokenTypeHint, CancellationToken.None);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException
+            or ProviderAddressRefusedException or ProviderResponseTooLargeException)
+        {
+            return FromException(e);
+        }
+    }
+
     /// <summary>
     /// RFC 8414 / OpenID discovery at the issuer: its endpoints, and whether it promises the RFC 9207
     /// <c>iss</c> authorization response parameter. Endpoints the policy refuses are left out.

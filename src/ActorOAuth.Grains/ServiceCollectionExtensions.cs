@@ -17,6 +17,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<GuardedConnector>();
         services.TryAddTransient<ResponseSizeLimit>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<JitterSource>();
         services.AddSingleton<ProviderClient>();
         var provider = services.AddHttpClient(ProviderClient.HttpClientName, client =>
             {

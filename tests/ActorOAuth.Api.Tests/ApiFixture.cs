@@ -6,6 +6,7 @@ using ActorOAuth.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Runtime.Hosting;
 using Orleans.TestingHost;
 using Microsoft.AspNetCore.Builder;
 
@@ -20,6 +21,9 @@ public sealed class ApiFixture : IAsyncLifetime
     public const string KeyA = "key-tenant-a";
     public const string KeyB = "key-tenant-b";
     public const string KeyC = "key-tenant-c";
+
+    /// <summary>Not the default (10 minutes), so pages show that they state the configured one.</summary>
+    public static readonly TimeSpan AuthorizationLifetime = TimeSpan.FromMinutes(15);
     private static int _next;
     private WebApplication _app = null!;
 
@@ -31,6 +35,9 @@ public sealed class ApiFixture : IAsyncLifetime
 
     /// <summary>Every log line the API and its silo wrote.</summary>
     public LogCapture Logs { get; } = new();
+
+    /// <summary>The co-hosted silo's grain storage, which a test can make fail.</summary>
+    public SharedGrainStorage.Database Storage { get; } = new();
 
     /// <summary>Every call the grains made to a provider, with what was sent and answered.</summary>
     public ProviderCallLog ProviderCalls { get; } = new();
@@ -55,6 +62,7 @@ public sealed class ApiFixture : IAsyncLifetime
             $"--ActorOAuth:ApiKeys:{KeyC}=tenant-c",
             "--ActorOAuth:Tenants:tenant-c:CustomDomain=acme.example",
             "--ActorOAuth:Tenants:tenant-a:ReturnUrlOrigins:0=https://app.example.com",
+            $"--ActorOAuth:Connections:AuthorizationLifetime={AuthorizationLifetime}",
             $"--ActorOAuth:Providers:sandbox:AuthorizeUrl={Sandbox.AuthorizeUrl}",
             $"--ActorOAuth:Providers:sandbox:TokenUrl={Sandbox.TokenUrl}",
             $"--ActorOAuth:Providers:sandbox:RevokeUrl={Sandbox.RevokeUrl}",
@@ -68,6 +76,8 @@ public sealed class ApiFixture : IAsyncLifetime
             builder.Services.AddSingleton<TimeProvider>(Time);
             builder.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
             builder.Services.AddHttpClient(ProviderClient.HttpClientName).AddHttpMessageHandler(() => ProviderCalls.CreateHandler(TimeProvider.System));
+            // In place of the in-memory storage: the same behaviour (ETags checked), plus failures on demand.
+            builder.Services.AddGrainStorage(GrainStorage.Name, (services, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(services, Storage));
         });
         await _app.StartAsync();
     }

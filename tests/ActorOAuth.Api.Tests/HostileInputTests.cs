@@ -146,9 +146,9 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
             }, Contains: "already used");
         yield return new("expired state", async c =>
         {
-            c.Fixture.Time.Advance(TimeSpan.FromMinutes(11));
+            c.Fixture.Time.Advance(ApiFixture.AuthorizationLifetime + TimeSpan.FromMinutes(1));
             return await c.Browser.GetAsync(c.Prepared);
-        }, 400, Page: true, Prepare: async c => c.Prepared = (await c.ConsentAsync()).ToString(), Contains: "expired");
+        }, 400, Page: true, Prepare: async c => c.Prepared = (await c.ConsentAsync()).ToString(), Contains: "once and for 15 minutes");
         yield return new("iss of another provider (mix-up)", c => c.Browser.GetAsync(WithQuery(c.Prepared, "iss", "https://evil.example.net/")), 400, Page: true,
             Prepare: async c => c.Prepared = (await c.ConsentAsync()).ToString(), Logged: ["callback_rejected", "callback_received"], Became: "configured");
         yield return new("iss missing where advertised", c => c.Browser.GetAsync(WithQuery(c.Prepared, "iss", null)), 400, Page: true,

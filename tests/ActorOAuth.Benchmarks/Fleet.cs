@@ -73,7 +73,7 @@ internal sealed class Fleet
     {
         var start = await grain.Authorize(callbackUrl, null);
         var state = QueryHelpers.ParseQuery(new Uri(start.AuthorizationUrl).Query)["state"].ToString();
-        var outcome = await grain.CompleteCallback(new CallbackRequest(state, "code." + id, null, null, null));
+        var outcome = await grain.CompleteCallback(ConnectionKeys.ForState(state), new CallbackRequest(state, "code." + id, null, null, null));
         if (!outcome.Succeeded)
         {
             throw new InvalidOperationException($"connecting {id} failed: {outcome.ErrorCode} {outcome.ErrorDescription}");

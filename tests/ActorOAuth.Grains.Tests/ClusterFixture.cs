@@ -58,7 +58,7 @@ public static class SandboxConnections
         var grain = fixture.Grains.GetGrain<IConnectionGrain>(key);
         await grain.Save(settings ?? fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
         var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
-        var outcome = await grain.CompleteCallback(callback);
+        var outcome = await AuthorizationCallback.Complete(fixture.Grains, callback);
         Assert.True(outcome.Succeeded, $"{outcome.ErrorCode}: {outcome.ErrorDescription}");
         return grain;
     }

@@ -8,6 +8,8 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
 {
     private IConnectionGrain Grain(string key) => fixture.Grains.GetGrain<IConnectionGrain>(key);
 
+    private Task<CallbackOutcome> Complete(CallbackRequest callback) => AuthorizationCallback.Complete(fixture.Grains, callback);
+
     [Fact]
     public async Task Saving_settings_creates_a_pending_connection_that_never_shows_the_secret()
     {
@@ -142,13 +144,13 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         var grain = Grain(ClusterFixture.NewKey());
         await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
         var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
-        Assert.True((await grain.CompleteCallback(callback)).Succeeded);
+        Assert.True((await Complete(callback)).Succeeded);
         var before = await grain.Get();
         var logsBefore = await grain.GetLogs(50);
 
-        var replay = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.CompleteCallback(callback));
+        var replay = await Complete(callback);
 
-        Assert.Equal(ConnectionProblemKind.InvalidState, replay.Kind);
+        Assert.Equal(CallbackResult.Expired, replay.Result);
         Assert.Equivalent(before, await grain.Get(), strict: true);
         Assert.Equal(logsBefore, await grain.GetLogs(50));
     }
@@ -162,9 +164,9 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         var before = await grain.Get();
         fixture.Time.Advance(TimeSpan.FromMinutes(11));
 
-        var expired = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.CompleteCallback(callback));
+        var expired = await Complete(callback);
 
-        Assert.Equal(ConnectionProblemKind.InvalidState, expired.Kind);
+        Assert.Equal(CallbackResult.Expired, expired.Result);
         Assert.Equal(ConnectionStatus.Pending, (await grain.Get()).Status);
         Assert.Equal(before.UpdatedAt, (await grain.Get()).UpdatedAt);
     }
@@ -176,10 +178,11 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
         var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
 
-        var forged = await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.CompleteCallback(callback with { State = callback.State + "x" }));
+        var forged = await Complete(callback with { State = callback.State + "x" });
 
-        Assert.Equal(ConnectionProblemKind.InvalidState, forged.Kind);
-        Assert.True((await grain.CompleteCallback(callback)).Succeeded);
+        Assert.Equal(CallbackResult.Expired, forged.Result);
+        Assert.Equal(ConnectionStatus.Pending, (await grain.Get()).Status);
+        Assert.True((await Complete(callback)).Succeeded);
     }
 
     [Fact]
@@ -190,7 +193,7 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
         await grain.Save(fixture.SandboxSettings(), "https://oauth2.moved.example/callback");
 
-        var outcome = await grain.CompleteCallback(callback);
+        var outcome = await Complete(callback);
 
         Assert.True(outcome.Succeeded, outcome.ErrorCode);
         Assert.Equal("https://oauth2.moved.example/callback", (await grain.Get()).CallbackUrl);
@@ -204,8 +207,8 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         var older = await ClusterFixture.ConsentAsync(grain, approve: true);
         var newer = await ClusterFixture.ConsentAsync(grain, approve: true);
 
-        await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.CompleteCallback(older));
-        Assert.True((await grain.CompleteCallback(newer)).Succeeded);
+        Assert.Equal(CallbackResult.Expired, (await Complete(older)).Result);
+        Assert.True((await Complete(newer)).Succeeded);
     }
 
     [Fact]
@@ -215,9 +218,9 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         await grain.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
         var callback = await ClusterFixture.ConsentAsync(grain, approve: false);
 
-        var outcome = await grain.CompleteCallback(callback);
+        var outcome = await Complete(callback);
 
-        Assert.False(outcome.Succeeded);
+        Assert.Equal(CallbackResult.Denied, outcome.Result);
         Assert.Equal("access_denied", outcome.ErrorCode);
         var view = await grain.Get();
         Assert.Equal(ConnectionStatus.Pending, view.Status);
@@ -233,10 +236,9 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         await grain.Save(fixture.SandboxSettings() with { ClientSecret = "wrong-secret" }, ClusterWithSandbox.RedirectUri);
         var callback = await ClusterFixture.ConsentAsync(grain, approve: true);
 
-        var outcome = await grain.CompleteCallback(callback);
+        var outcome = await Complete(callback);
 
-        Assert.False(outcome.Succeeded);
-        Assert.True(outcome.ProviderTokenEndpointFailed);
+        Assert.Equal(CallbackResult.TokenEndpointFailed, outcome.Result);
         Assert.Equal("invalid_client", outcome.ErrorCode);
         var view = await grain.Get();
         Assert.Equal(ConnectionStatus.Errored, view.Status);
@@ -321,7 +323,9 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         var grainB = Grain(keyB);
         await grainB.Save(fixture.SandboxSettings(), ClusterWithSandbox.RedirectUri);
         var callbackForA = await ClusterFixture.ConsentAsync(Grain(keyA), approve: true);
-        await Assert.ThrowsAsync<ConnectionProblemException>(() => grainB.CompleteCallback(callbackForA));
+        // The state names its own connection: B's attempt cannot be completed with A's, and A's completes only A.
+        Assert.Equal(CallbackResult.Expired, (await grainB.CompleteCallback(ConnectionKeys.ForState(callbackForA.State), callbackForA)).Result);
+        Assert.True((await Complete(callbackForA)).Succeeded);
         Assert.Equal(ConnectionStatus.Pending, (await grainB.Get()).Status);
     }
 

@@ -7,18 +7,6 @@ namespace ActorOAuth.Grains.Tests;
 /// <summary>One case per row of the transitions table in the lifecycle design.</summary>
 public sealed class ConnectionLifecycleTests
 {
-    public static TheoryData<ConnectionStatus> AllStatuses => new(Enum.GetValues<ConnectionStatus>());
-
-    [Theory]
-    [MemberData(nameof(AllStatuses))]
-    public void Saving_settings_keeps_the_status(ConnectionStatus from) =>
-        Assert.Equal(new LifecycleStep(true, from), ConnectionLifecycle.Next(from, SettingsSaved));
-
-    [Theory]
-    [MemberData(nameof(AllStatuses))]
-    public void Starting_authorization_keeps_the_status(ConnectionStatus from) =>
-        Assert.Equal(new LifecycleStep(true, from), ConnectionLifecycle.Next(from, AuthorizeStarted));
-
     [Theory]
     [InlineData(Pending, false)]
     [InlineData(Configured, false)]
@@ -70,8 +58,6 @@ public sealed class ConnectionLifecycleTests
     {
         var context = new LifecycleContext(RefreshFailedTerminally: true);
         Assert.False(ConnectionLifecycle.Next(Errored, RefreshSucceeded, context).Allowed);
-        Assert.False(ConnectionLifecycle.CanRecoverByRefresh(Errored, context));
-        Assert.True(ConnectionLifecycle.CanRecoverByRefresh(Errored, default));
     }
 
     [Theory]

@@ -134,7 +134,7 @@ public sealed class RefreshTests(ClusterFixture fixture)
         await Assert.ThrowsAsync<ConnectionProblemException>(() => grain.GetAccessToken(forceRefresh: true).AsTask());
         Assert.Equal(ConnectionStatus.Errored, (await grain.Get()).Status);
 
-        var outcome = await grain.CompleteCallback(await ClusterFixture.ConsentAsync(grain, approve: true));
+        var outcome = await AuthorizationCallback.Complete(fixture.Grains, await ClusterFixture.ConsentAsync(grain, approve: true));
 
         Assert.True(outcome.Succeeded);
         Assert.Equal(ConnectionStatus.Configured, (await grain.Get()).Status);

@@ -49,6 +49,20 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
         return state.State!;
     }
 
+    /// <summary>
+    /// Changes a connection's stored state behind its activation's back, as a second activation or another writer
+    /// would: the row gets a new ETag, so the activation's next write conflicts.
+    /// </summary>
+    public async Task WriteAsAnotherWriterAsync(string connectionKey, Action<ConnectionState> change)
+    {
+        var storage = Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+        var state = new GrainState<ConnectionState>(new ConnectionState());
+        var id = GrainId.Create("connection", connectionKey);
+        await storage.ReadStateAsync("connection", id, state);
+        change(state.State!);
+        await storage.WriteStateAsync("connection", id, state);
+    }
+
     /// <summary>The connection's refresh reminder, or null when none is registered.</summary>
     public async Task<ReminderEntry?> ReadReminderAsync(string connectionKey)
     {

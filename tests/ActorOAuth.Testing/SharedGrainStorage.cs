@@ -27,10 +27,7 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (database.Unwritable.ContainsKey(grainId.ToString()))
-        {
-            throw new IOException("Storage is unavailable (simulated outage).");
-        }
+        database.ThrowIfUnwritable(grainId);
 
         if (database.Held.TryGetValue(grainId.ToString(), out var hold))
         {
@@ -48,6 +45,7 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        database.ThrowIfUnwritable(grainId);
         Rows.TryRemove(Key(stateName, grainId), out _);
         grainState.ETag = null;
         grainState.RecordExists = false;
@@ -64,13 +62,28 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
     {
         internal readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> Rows = new();
         internal readonly ConcurrentDictionary<string, bool> Unwritable = new();
+        internal readonly ConcurrentDictionary<string, bool> UnwritableTypes = new();
         internal readonly ConcurrentDictionary<string, WriteHold> Held = new();
         internal long LastETag;
 
-        /// <summary>Makes writes of this grain fail (a database outage) until <see cref="RestoreWrites"/>.</summary>
+        /// <summary>Makes writes of this grain fail (a database outage) until <see cref="RestoreWrites(GrainId)"/>.</summary>
         public void FailWrites(GrainId grainId) => Unwritable[grainId.ToString()] = true;
 
         public void RestoreWrites(GrainId grainId) => Unwritable.TryRemove(grainId.ToString(), out _);
+
+        /// <summary>Makes writes of every grain whose type starts with <paramref name="grainTypePrefix"/> fail until restored.</summary>
+        public void FailWrites(string grainTypePrefix) => UnwritableTypes[grainTypePrefix] = true;
+
+        public void RestoreWrites(string grainTypePrefix) => UnwritableTypes.TryRemove(grainTypePrefix, out _);
+
+        internal void ThrowIfUnwritable(GrainId grainId)
+        {
+            var type = grainId.Type.ToString()!;
+            if (Unwritable.ContainsKey(grainId.ToString()) || UnwritableTypes.Keys.Any(prefix => type.StartsWith(prefix, StringComparison.Ordinal)))
+            {
+                throw new IOException("Storage is unavailable (simulated outage).");
+            }
+        }
 
         /// <summary>Makes writes of this grain wait (a slow database) until the hold is disposed.</summary>
         public WriteHold HoldWrites(GrainId grainId)

@@ -1,4 +1,7 @@
 using ActorOAuth.Abstractions;
+using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Grains;
+using Microsoft.Extensions.Options;
 
 namespace ActorOAuth.Api.Callback;
 
@@ -8,11 +11,11 @@ public static partial class CallbackEndpoints
     public static IEndpointRouteBuilder MapCallback(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/callback", Handle).WithTags("Callback").WithName("Callback").ExcludeFromDescription()
-            .RequireRateLimiting(Infrastructure.RateLimiting.CallbackPolicy);
+            .RequireRateLimiting(RateLimiting.CallbackPolicy);
         return routes;
     }
 
-    public static async Task<IResult> Handle(HttpContext http, IGrainFactory grains, ILogger<CallbackMarker> logger)
+    public static async Task<IResult> Handle(HttpContext http, IGrainFactory grains, IOptions<ConnectionOptions> connections, ILogger<CallbackMarker> logger)
     {
         var query = http.Request.Query;
         string? One(string name) => query[name] is { Count: 1 } values ? values[0] : null;
@@ -23,49 +26,48 @@ public static partial class CallbackEndpoints
                 "The address is missing its authorization details. Start the connection again from the application.");
         }
 
-        var connectionKey = await grains.GetGrain<IAuthorizationStateGrain>(ConnectionKeys.ForState(state)).Resolve();
-        if (connectionKey is null)
-        {
-            return InvalidState();
-        }
-
         CallbackOutcome outcome;
         try
         {
-            outcome = await grains.GetGrain<IConnectionGrain>(connectionKey).CompleteCallback(
-                new CallbackRequest(state, One("code"), One("error"), One("error_description"), One("iss")));
+            outcome = await AuthorizationCallback.Complete(grains, new CallbackRequest(state, One("code"), One("error"), One("error_description"), One("iss")));
         }
-        catch (ConnectionProblemException e) when (e.Kind == ConnectionProblemKind.InvalidState)
+        catch (Exception e) when (ProblemMapping.IsTemporary(e))
         {
-            return InvalidState();
+            return Pages.Failure(StatusCodes.Status503ServiceUnavailable, "The connection could not be saved",
+                "Nothing was connected because the service could not save it just now. Wait a moment, then start the connection again from the application.");
         }
 
-        if (outcome.Succeeded)
+        switch (outcome.Result)
         {
-            LogCompleted(logger);
-            return outcome.ReturnUrl is { } returnUrl
-                ? Results.Redirect(returnUrl)
-                : Pages.Success();
+            case CallbackResult.Succeeded:
+                LogCompleted(logger);
+                return outcome.ReturnUrl is { } returnUrl ? Results.Redirect(returnUrl) : Pages.Success();
+            case CallbackResult.Saving:
+                LogSaving(logger);
+                return Pages.Saving();
+            case CallbackResult.Denied:
+                return Pages.Failure(StatusCodes.Status400BadRequest, "Access was not granted",
+                    "The request for access was declined at the provider, so the connection was not made.", outcome.ErrorCode, outcome.ErrorDescription);
+            case CallbackResult.TokenEndpointFailed:
+                return Pages.Failure(StatusCodes.Status502BadGateway, "The provider did not complete the connection",
+                    "We could not exchange the authorization for access at the provider.", outcome.ErrorCode, outcome.ErrorDescription);
+            case CallbackResult.IssuerMismatch:
+                return Pages.Failure(StatusCodes.Status400BadRequest, "The connection could not be completed",
+                    "The answer did not come from the expected provider, so it was refused. Start the connection again from the application.");
+            case CallbackResult.Expired:
+                return Pages.Failure(StatusCodes.Status400BadRequest, "This link has expired or was already used",
+                    $"Authorization links work once and for {Pages.Duration(connections.Value.AuthorizationLifetime)}. Start the connection again from the application.");
+            default:
+                return Pages.Failure(StatusCodes.Status400BadRequest, "The connection could not be completed",
+                    "The provider answered with an error.", outcome.ErrorCode, outcome.ErrorDescription);
         }
-
-        if (outcome.ProviderTokenEndpointFailed)
-        {
-            return Pages.Failure(StatusCodes.Status502BadGateway, "The provider did not complete the connection",
-                "We could not exchange the authorization for access at the provider.", outcome.ErrorCode, outcome.ErrorDescription);
-        }
-
-        return outcome.ErrorCode == "access_denied"
-            ? Pages.Failure(StatusCodes.Status400BadRequest, "Access was not granted",
-                "The request for access was declined at the provider, so the connection was not made.", outcome.ErrorCode, outcome.ErrorDescription)
-            : Pages.Failure(StatusCodes.Status400BadRequest, "The connection could not be completed",
-                "The provider answered with an error.", outcome.ErrorCode, outcome.ErrorDescription);
     }
-
-    private static IResult InvalidState() => Pages.Failure(StatusCodes.Status400BadRequest, "This link has expired or was already used",
-        "Authorization links work once and for ten minutes. Start the connection again from the application.");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Authorization callback completed")]
     private static partial void LogCompleted(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Authorization callback exchanged its code; the tokens' write is being retried")]
+    private static partial void LogSaving(ILogger logger);
 
     /// <summary>Logger category for the callback.</summary>
     public sealed class CallbackMarker;

@@ -8,8 +8,24 @@ public static class Pages
 {
     public const string SuccessText = "Authorization completed successfully";
 
+    public const string SavingText = "Your connection is being saved";
+
     public static IResult Success() => Page(StatusCodes.Status200OK, SuccessText,
         "You can close this window and return to the application.");
+
+    /// <summary>The provider granted access and the tokens are held, but their write has not landed yet (it is retried).</summary>
+    public static IResult Saving() => Page(StatusCodes.Status202Accepted, SavingText,
+        "The provider granted access and we are still saving it; this takes a few seconds. You can close this window: the connection shows as connected once it is saved.");
+
+    /// <summary>A span in words: "10 minutes", "1 hour", "90 seconds".</summary>
+    public static string Duration(TimeSpan span) => span switch
+    {
+        { TotalSeconds: < 120 } => Plural((int)Math.Round(span.TotalSeconds), "second"),
+        { TotalMinutes: < 120 } => Plural((int)Math.Round(span.TotalMinutes), "minute"),
+        _ => Plural((int)Math.Round(span.TotalHours), "hour"),
+    };
+
+    private static string Plural(int count, string unit) => count == 1 ? $"1 {unit}" : $"{count} {unit}s";
 
     public static IResult Failure(int status, string title, string explanation, string? errorCode = null, string? errorDescription = null)
     {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using ActorOAuth.Abstractions;
 using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -65,9 +66,9 @@ public static partial class ConnectionEndpoints
         }
 
         var tenant = user.Tenant();
-        var page = await grains.GetGrain<ITenantConnectionsGrain>(tenant).List(filter, cursor, limit ?? DefaultPageSize);
-        var views = await Task.WhenAll(page.Ids.Select(id => grains.GetGrain<IConnectionGrain>(ConnectionKeys.For(tenant, id)).Get()));
-        return TypedResults.Ok(new ConnectionListResponse(views, page.Next));
+        var page = await new TenantIndex(grains).List(tenant, new ConnectionFilter(filter), cursor, limit ?? DefaultPageSize);
+        var views = await Task.WhenAll(page.Ids.Select(id => View(grains.GetGrain<IConnectionGrain>(ConnectionKeys.For(tenant, id)))));
+        return TypedResults.Ok(new ConnectionListResponse([.. views.OfType<ConnectionView>()], page.Next));
     }
 
     public static async Task<Results<Created<ConnectionView>, Ok<ConnectionView>, ValidationProblem>> Put(
@@ -160,6 +161,19 @@ public static partial class ConnectionEndpoints
         }
 
         return TypedResults.Ok(new LogsResponse(await connection.GetLogs(limit ?? DefaultPageSize)));
+    }
+
+    /// <summary>A listed connection's view; null for an entry whose connection is gone or was never written.</summary>
+    private static async Task<ConnectionView?> View(IConnectionGrain connection)
+    {
+        try
+        {
+            return await connection.Get();
+        }
+        catch (ConnectionProblemException e) when (e.Kind == ConnectionProblemKind.NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>

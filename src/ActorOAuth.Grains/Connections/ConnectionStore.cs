@@ -1,0 +1,203 @@
+using ActorOAuth.Abstractions;
+using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace ActorOAuth.Grains.Connections;
+
+/// <summary>
+/// A connection's storage and its write policy. A command is acknowledged only once its state is written: a failed
+/// write puts the state back as it was and answers 503. Tokens the provider issued are the exception: kept in memory
+/// and written again until the write lands. A repeated <c>used</c> entry waits to be carried by a later write. An ETag
+/// conflict (another activation wrote) is never overwritten: a command's lets the activation go (Orleans deactivates
+/// it and the next call reads the other write); kept tokens are applied again on the state read back.
+/// </summary>
+internal sealed partial class ConnectionStore(
+    IGrainBase grain,
+    IPersistentState<ConnectionState> storage,
+    DeepCopier<ConnectionState> copier,
+    ConnectionOptions options,
+    TimeProvider time,
+    JitterSource jitter,
+    ILogger logger,
+    Func<Task> written)
+{
+    private IGrainTimer? _retry;
+    private IGrainTimer? _usedWrite;
+    private bool _usedUnwritten;
+
+    /// <summary>How to apply the kept, unwritten change again to a state read back after a conflict.</summary>
+    private Action<ConnectionState>? _reapply;
+
+    public ConnectionState State => storage.State;
+
+    /// <summary>A change is kept in memory and not yet written (the write is being retried).</summary>
+    public bool Unwritten => _reapply is not null;
+
+    /// <summary>A copy to put back if the change's write fails.</summary>
+    public ConnectionState Snapshot() => copier.Copy(storage.State);
+
+    public void Restore(ConnectionState before) => storage.State = before;
+
+    /// <summary>A command's write: it lands, or the state goes back to <paramref name="before"/> and the caller gets a 503.</summary>
+    public async Task Write(ConnectionState before)
+    {
+        try
+        {
+            await WriteNow(CancellationToken.None);
+        }
+        catch (InconsistentStateException e)
+        {
+            LogConflict(logger, e, Key);
+            Restore(before);
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogCommandWriteFailed(logger, e, Key);
+            Restore(before);
+            throw new ConnectionProblemException(ConnectionProblemKind.Unavailable, ProblemCodes.StorageUnavailable,
+                "The change could not be stored and was not made; retry later.", options.StateWriteRetryDelay);
+        }
+    }
+
+    /// <summary>
+    /// Writes a change that must not be lost (tokens the provider issued, the refresh bookkeeping): it lands, or it is
+    /// kept in memory and written again every <see cref="ConnectionOptions.StateWriteRetryDelay"/> until it does.
+    /// <paramref name="reapply"/> makes the same change on a state read back after an ETag conflict.
+    /// </summary>
+    /// <returns>Whether it is in storage now.</returns>
+    public async Task<bool> WriteKeeping(Action<ConnectionState> reapply)
+    {
+        _reapply = _reapply is null ? reapply : _reapply + reapply;
+        return await TryWrite(CancellationToken.None);
+    }
+
+    /// <summary>A repeated <c>used</c> entry: written by the next write, or at a random moment within the write delay.</summary>
+    public void DeferUsedWrite()
+    {
+        _usedUnwritten = true;
+        _usedWrite ??= grain.RegisterGrainTimer(WriteUsed,
+            new GrainTimerCreationOptions(options.UsedWriteDelay * jitter.NextDouble(), Timeout.InfiniteTimeSpan));
+    }
+
+    /// <summary>Deletes the row; a failure leaves everything as it was and answers 503.</summary>
+    public async Task Clear()
+    {
+        try
+        {
+            await storage.ClearStateAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not InconsistentStateException)
+        {
+            LogCommandWriteFailed(logger, e, Key);
+            throw new ConnectionProblemException(ConnectionProblemKind.Unavailable, ProblemCodes.StorageUnavailable,
+                "The connection could not be deleted from storage; retry later.", options.StateWriteRetryDelay);
+        }
+
+        storage.State = new ConnectionState();
+        Forget();
+    }
+
+    /// <summary>
+    /// Writes what is still unwritten when the activation is collected or moved. A pending <c>used</c> entry is left
+    /// alone while the silo shuts down (the storage may already be gone, and thousands of log-only writes would slow a
+    /// rolling restart); kept tokens are always tried.
+    /// </summary>
+    public async Task Flush(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (Unwritten || (_usedUnwritten && reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
+        {
+            if (!await TryWrite(cancellationToken) && Unwritten)
+            {
+                LogKeptLost(logger, Key);
+            }
+        }
+    }
+
+    private string Key => grain.GrainContext.GrainId.ToString();
+
+    private async Task WriteNow(CancellationToken cancellationToken)
+    {
+        State.UpdatedAt = time.GetUtcNow();
+        await storage.WriteStateAsync(cancellationToken);
+        Forget();
+        await written();
+    }
+
+    /// <summary>One write; a failure is logged and, for a kept change, retried on a timer.</summary>
+    private async Task<bool> TryWrite(CancellationToken cancellationToken, bool readBack = false)
+    {
+        try
+        {
+            await WriteNow(cancellationToken);
+            return true;
+        }
+        catch (InconsistentStateException e)
+        {
+            LogConflict(logger, e, Key);
+            if (_reapply is not { } reapply || readBack)
+            {
+                grain.GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "ETag conflict: another activation wrote."));
+                return false;
+            }
+
+            // Another activation wrote meanwhile: keep its write, and apply the change kept here on top of it.
+            await storage.ReadStateAsync(cancellationToken);
+            reapply(storage.State);
+            return await TryWrite(cancellationToken, readBack: true);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogWriteFailed(logger, e, Key);
+            if (Unwritten)
+            {
+                _retry ??= grain.RegisterGrainTimer(Retry, new GrainTimerCreationOptions(options.StateWriteRetryDelay, options.StateWriteRetryDelay) { KeepAlive = true });
+            }
+
+            return false;
+        }
+    }
+
+    private async Task Retry(CancellationToken cancellationToken)
+    {
+        if (await TryWrite(cancellationToken))
+        {
+            LogWriteRecovered(logger, Key);
+        }
+    }
+
+    private async Task WriteUsed(CancellationToken cancellationToken)
+    {
+        _usedWrite?.Dispose();
+        _usedWrite = null;
+        if (_usedUnwritten)
+        {
+            await TryWrite(cancellationToken);
+        }
+    }
+
+    /// <summary>Storage holds everything in memory now: nothing kept, no pending <c>used</c> entry, no timer.</summary>
+    private void Forget()
+    {
+        _reapply = null;
+        _usedUnwritten = false;
+        _retry?.Dispose();
+        _retry = null;
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Connection {Connection}: writing state failed; kept in memory and retrying")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string connection);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Connection {Connection}: writing state failed; the change was not made and the caller told to retry")]
+    private static partial void LogCommandWriteFailed(ILogger logger, Exception exception, string connection);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Connection {Connection}: state written after an earlier failure")]
+    private static partial void LogWriteRecovered(ILogger logger, string connection);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Connection {Connection}: ETag conflict, another activation wrote; not overwriting it")]
+    private static partial void LogConflict(ILogger logger, Exception exception, string connection);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Critical, Message = "Connection {Connection}: deactivated with tokens the provider issued still unwritten")]
+    private static partial void LogKeptLost(ILogger logger, string connection);
+}
