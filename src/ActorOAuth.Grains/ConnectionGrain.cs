@@ -1,6 +1,5 @@
 using ActorOAuth.Abstractions;
 using ActorOAuth.Grains.Connections;
-using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,7 +13,7 @@ namespace ActorOAuth.Grains;
 /// the authorization-state registry, the refresh reminder, the tenant's index, operator logs.
 /// </summary>
 [GrainType("connection")]
-public sealed partial class ConnectionGrain(
+public sealed class ConnectionGrain(
     [PersistentState("connection", GrainStorage.Name)] IPersistentState<ConnectionState> storage,
     ProviderClient provider,
     ProviderUrlPolicy urls,
@@ -26,8 +25,7 @@ public sealed partial class ConnectionGrain(
 {
     private readonly ConnectionOptions _options = options.Value;
     private ConnectionStore _store = null!;
-    private RefreshScheduler _scheduler = null!;
-    private IGrainTimer? _effectsRetry;
+    private ConnectionEffects _effects = null!;
 
     /// <summary>The last fetch, those served from memory included (the state's is the last one taken in turn).</summary>
     private DateTimeOffset? _lastUsedAt;
@@ -37,16 +35,14 @@ public sealed partial class ConnectionGrain(
 
     private ConnectionState State => storage.State;
 
-    private string Tenant => ConnectionKeys.Split(this.GetPrimaryKeyString()).Tenant;
-
     private string ConnectionId => ConnectionKeys.Split(this.GetPrimaryKeyString()).ConnectionId;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, SyncEffects);
-        _scheduler = new RefreshScheduler(this, _options, time);
-        _scheduler.Assume(State.Refresh.NextAt);
-        return SyncEffects();
+        _effects = new ConnectionEffects(this, GrainFactory, storage, _options, time, logger);
+        _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, _effects.Sync);
+        _effects.Unwritten = () => _store.Unwritten;
+        return _effects.Activated();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.Flush(reason, cancellationToken);
@@ -87,12 +83,7 @@ public sealed partial class ConnectionGrain(
         var attempt = State.Attempt?.StateHash;
         await _store.Clear();
         _lastUsedAt = _usedLoggedAt = null;
-        await BestEffort(() => new TenantIndex(GrainFactory).Remove(Tenant, ConnectionId), "removing it from the tenant's index");
-        if (attempt is not null)
-        {
-            await BestEffort(() => GrainFactory.GetGrain<IAuthorizationStateGrain>(attempt).Forget(), "forgetting its authorization attempt");
-        }
-
+        await _effects.Deleted(attempt);
         DeactivateOnIdle();
     }
 
@@ -231,10 +222,10 @@ public sealed partial class ConnectionGrain(
         switch (Domain().ReminderTicked())
         {
             case ReminderPlan.Stop:
-                await _scheduler.Sync(null, force: true);
+                await _effects.Rearm(null);
                 break;
             case ReminderPlan.Rearm:
-                await _scheduler.Sync(State.Refresh.NextAt, force: true);
+                await _effects.Rearm(State.Refresh.NextAt);
                 break;
             case ReminderPlan.Refresh:
                 await Refresh(forced: false);
@@ -248,7 +239,7 @@ public sealed partial class ConnectionGrain(
         var connection = Domain();
         if (!connection.StartRefresh())
         {
-            await Apply(connection.Events);
+            await _effects.Apply(connection.Events);
             return;
         }
 
@@ -287,136 +278,25 @@ public sealed partial class ConnectionGrain(
 
         try
         {
-            await Prepare(connection.Events);
+            await _effects.Prepare(connection.Events);
         }
         catch (Exception e) when (e is not OperationCanceledException and not ConnectionProblemException)
         {
-            LogEffectFailed(logger, e, this.GetPrimaryKeyString(), "preparing the change");
             _store.Restore(before);
-            throw new ConnectionProblemException(ConnectionProblemKind.Unavailable, ProblemCodes.StorageUnavailable,
-                "The change could not be stored and was not made; retry later.", _options.StateWriteRetryDelay);
+            throw ConnectionStore.Unavailable(e, _options);
         }
 
         await _store.Write(before);
-        await Apply(connection.Events);
+        await _effects.Apply(connection.Events);
     }
 
     /// <summary>A change that must not be lost: written, or kept and written again until it lands; its effects either way.</summary>
     private async Task<bool> Keep(Connection connection, Action<Connection> change)
     {
-        if (State.Refresh.NextAt is { } next && connection.Events.Any(e => e is RefreshScheduled))
-        {
-            // Armed ahead of the write, so a silo lost right after it still has the reminder (a tick finding the older
-            // state only re-arms). A failure here does not hold the write back: the sync after it tries again.
-            await BestEffort(() => _scheduler.Sync(next), "arming the refresh reminder");
-        }
-
+        await _effects.ArmAhead(connection.Events);
         var written = await _store.WriteKeeping(state => change(Domain(state)));
-        await Apply(connection.Events);
+        await _effects.Apply(connection.Events);
         return written;
-    }
-
-    /// <summary>What must exist before the change is written: the registry entry of a new attempt, a new connection's index entry.</summary>
-    private async Task Prepare(IReadOnlyList<ConnectionEvent> events)
-    {
-        foreach (var e in events)
-        {
-            switch (e)
-            {
-                case AuthorizationStarted started:
-                    await GrainFactory.GetGrain<IAuthorizationStateGrain>(started.StateHash).Register(this.GetPrimaryKeyString(), started.ExpiresAt);
-                    break;
-                case ConnectionCreated:
-                    // Listed from the start: an entry whose connection is not written yet is skipped by listings.
-                    await new TenantIndex(GrainFactory).Upsert(Tenant, Connection.IndexEntry(ConnectionId, State));
-                    State.IndexedRevision = State.IndexRevision;
-                    break;
-            }
-        }
-    }
-
-    /// <summary>What follows a change: the reminder, discarded attempts, operator logs; the index follows each write.</summary>
-    private async Task Apply(IReadOnlyList<ConnectionEvent> events)
-    {
-        foreach (var e in events)
-        {
-            switch (e)
-            {
-                case AttemptDropped dropped:
-                    await BestEffort(() => GrainFactory.GetGrain<IAuthorizationStateGrain>(dropped.StateHash).Forget(), "forgetting a discarded attempt");
-                    break;
-                case AuthorizationFailed failed:
-                    LogAuthorizationFailed(logger, Tenant, ConnectionId, failed.Error.Code);
-                    break;
-                case RefreshFailed failed:
-                    LogRefreshFailed(logger, Tenant, ConnectionId, failed.Error.Code, failed.Terminal, failed.Failures, failed.RetryAt);
-                    break;
-                case RevocationFailed failed:
-                    LogRevocationFailed(logger, Tenant, ConnectionId, failed.TokenTypeHint, failed.Code);
-                    break;
-            }
-        }
-
-        if (events.Any(e => e is RefreshScheduled))
-        {
-            await SyncEffects();
-        }
-    }
-
-    /// <summary>
-    /// Brings the reminder and the tenant's index in line with the state (after each write, on activation, and on a
-    /// timer while either failed): the index hears only of written changes.
-    /// </summary>
-    private async Task SyncEffects()
-    {
-        var synced = true;
-        try
-        {
-            await _scheduler.Sync(State.Refresh.NextAt);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogEffectFailed(logger, e, this.GetPrimaryKeyString(), "arming the refresh reminder");
-            synced = false;
-        }
-
-        if (State.Exists && State.IndexRevision > State.IndexedRevision && !_store.Unwritten)
-        {
-            var revision = State.IndexRevision;
-            try
-            {
-                await new TenantIndex(GrainFactory).Upsert(Tenant, Connection.IndexEntry(ConnectionId, State));
-                State.IndexedRevision = Math.Max(State.IndexedRevision, revision);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogEffectFailed(logger, e, this.GetPrimaryKeyString(), "updating the tenant's index");
-                synced = false;
-            }
-        }
-
-        if (synced)
-        {
-            _effectsRetry?.Dispose();
-            _effectsRetry = null;
-        }
-        else
-        {
-            _effectsRetry ??= this.RegisterGrainTimer(SyncEffects,
-                new GrainTimerCreationOptions(_options.StateWriteRetryDelay, _options.StateWriteRetryDelay) { KeepAlive = true });
-        }
-    }
-
-    private async Task BestEffort(Func<Task> action, string what)
-    {
-        try
-        {
-            await action();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogEffectFailed(logger, e, this.GetPrimaryKeyString(), what);
-        }
     }
 
     private void EnsureExists()
@@ -431,19 +311,6 @@ public sealed partial class ConnectionGrain(
         new(ConnectionProblemKind.Invalid, ProblemCodes.InvalidSettings, message);
 
     private ConnectionView View() => ConnectionViews.From(ConnectionId, State, _lastUsedAt);
-
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Connection {Tenant}/{Connection}: authorization failed with {Error}")]
-    private static partial void LogAuthorizationFailed(ILogger logger, string tenant, string connection, string error);
-
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning,
-        Message = "Connection {Tenant}/{Connection}: refresh failed with {Error} (terminal: {Terminal}, failure {Failures}, next try {RetryAt})")]
-    private static partial void LogRefreshFailed(ILogger logger, string tenant, string connection, string error, bool terminal, int failures, DateTimeOffset? retryAt);
-
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Connection {Tenant}/{Connection}: revoking the {Hint} failed with {Error}; deleted locally")]
-    private static partial void LogRevocationFailed(ILogger logger, string tenant, string connection, string hint, string error);
-
-    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Connection {Connection}: {What} failed; retrying")]
-    private static partial void LogEffectFailed(ILogger logger, Exception exception, string connection, string what);
 }
 
 /// <summary>The connection's calls to itself: not part of the contract clients hold (<see cref="IConnectionGrain"/>).</summary>

@@ -245,5 +245,8 @@ public sealed class ConnectFlowApiTests(ApiFixture fixture)
         }
 
         Assert.True(paths.GetProperty("/api/connections/{id}/token").GetProperty("post").GetProperty("responses").TryGetProperty("503", out _));
+        Assert.True(paths.GetProperty("/api/connections/{id}").GetProperty("put").GetProperty("responses").TryGetProperty("503", out _));
+        var codes = document.GetProperty("components").GetProperty("schemas").GetProperty("ProblemCode").GetProperty("enum").EnumerateArray().Select(c => c.GetString());
+        Assert.Equal(ActorOAuth.Abstractions.ProblemCodes.All, codes);
     }
 }

@@ -30,13 +30,14 @@ public static partial class ConnectionEndpoints
         connections.MapGet("/", List).WithName("ListConnections").ProducesValidationProblem();
 
         // Every handler checks the id first, in Connection(...): a bad one is a validation problem (400).
-        var one = connections.MapGroup("/{id}").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        // A change that could not be stored, or a silo being declared dead: 503 with Retry-After, nothing changed.
+        var one = connections.MapGroup("/{id}").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         one.MapPut("/", Put).WithName("PutConnection");
         one.MapGet("/", Get).WithName("GetConnection");
         one.MapDelete("/", Delete).WithName("DeleteConnection");
         one.MapPost("/authorize", Authorize).WithName("AuthorizeConnection");
-        one.MapPost("/token", Token).WithName("GetAccessToken")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        one.MapPost("/token", Token).WithName("GetAccessToken").ProducesProblem(StatusCodes.Status409Conflict);
         one.MapPost("/errors", ReportError).WithName("ReportConnectionError").ProducesProblem(StatusCodes.Status409Conflict);
         one.MapPost("/disconnect", Disconnect).WithName("DisconnectConnection");
         one.MapGet("/logs", Logs).WithName("GetConnectionLogs");

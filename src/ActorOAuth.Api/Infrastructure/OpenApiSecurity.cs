@@ -1,9 +1,11 @@
+using System.Text.Json.Nodes;
+using ActorOAuth.Abstractions;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace ActorOAuth.Api.Infrastructure;
 
-/// <summary>Describes the API-key bearer scheme in the OpenAPI document.</summary>
+/// <summary>Describes the API-key bearer scheme and the problem codes in the OpenAPI document.</summary>
 public sealed class OpenApiSecurity : IOpenApiDocumentTransformer
 {
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
@@ -16,8 +18,18 @@ public sealed class OpenApiSecurity : IOpenApiDocumentTransformer
             Scheme = "bearer",
             Description = "An API key; it selects the tenant.",
         };
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        document.Components.Schemas["ProblemCode"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Description = "The `code` member of every problem response: what a caller branches on. 409: connection_pending, " +
+                "connection_disconnected, connection_errored, reauthorization_required. 503 (with Retry-After): refresh_backing_off, " +
+                "storage_unavailable (nothing was changed), storage_conflict, cluster_unavailable.",
+            Enum = [.. ProblemCodes.All.Select(code => (JsonNode)JsonValue.Create(code))],
+        };
         document.Info.Title = "ActorOAuth";
-        document.Info.Description = "OAuth 2.0 connection manager: connections, authorization, token hand-out, logs.";
+        document.Info.Description = "OAuth 2.0 connection manager: connections, authorization, token hand-out, logs. Every problem response " +
+            "(application/problem+json) carries a machine-readable `code`: " + string.Join(", ", ProblemCodes.All) + " (schema ProblemCode).";
         return Task.CompletedTask;
     }
 }

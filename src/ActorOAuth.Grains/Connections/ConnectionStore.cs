@@ -56,8 +56,7 @@ internal sealed partial class ConnectionStore(
         {
             LogCommandWriteFailed(logger, e, Key);
             Restore(before);
-            throw new ConnectionProblemException(ConnectionProblemKind.Unavailable, ProblemCodes.StorageUnavailable,
-                "The change could not be stored and was not made; retry later.", options.StateWriteRetryDelay);
+            throw Unavailable(e, options);
         }
     }
 
@@ -91,8 +90,7 @@ internal sealed partial class ConnectionStore(
         catch (Exception e) when (e is not OperationCanceledException and not InconsistentStateException)
         {
             LogCommandWriteFailed(logger, e, Key);
-            throw new ConnectionProblemException(ConnectionProblemKind.Unavailable, ProblemCodes.StorageUnavailable,
-                "The connection could not be deleted from storage; retry later.", options.StateWriteRetryDelay);
+            throw Unavailable(e, options);
         }
 
         storage.State = new ConnectionState();
@@ -114,6 +112,11 @@ internal sealed partial class ConnectionStore(
             }
         }
     }
+
+    /// <summary>The 503 of a command whose change could not be stored (and so was not made).</summary>
+    public static ConnectionProblemException Unavailable(Exception cause, ConnectionOptions options) =>
+        new(ConnectionProblemKind.Unavailable, ProblemCodes.StorageUnavailable,
+            "The change could not be stored and was not made; retry later. (" + cause.GetType().Name + ")", options.StateWriteRetryDelay);
 
     private string Key => grain.GrainContext.GrainId.ToString();
 
