@@ -55,6 +55,7 @@ public static class OrleansHosting
             builder.Services.AddActorOAuthGrains();
         }
 
+        builder.Services.AddStorageExceptionSerialization();
         ApiHealth.Add(builder);
     }
 }

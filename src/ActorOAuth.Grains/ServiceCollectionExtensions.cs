@@ -45,6 +45,13 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Lets the database driver's exceptions cross between silo and client, so a grain that cannot even be activated
+    /// while the database is down reaches the API as that (a 503), not as an exception no side can read. Both hosts call it.
+    /// </summary>
+    public static IServiceCollection AddStorageExceptionSerialization(this IServiceCollection services) =>
+        services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
+
     /// <summary>The provider URL policy and its options; the API uses it to check settings before they are saved.</summary>
     public static IServiceCollection AddProviderUrlPolicy(this IServiceCollection services)
     {

@@ -74,6 +74,7 @@ public static partial class SiloHost
             });
         });
         builder.Services.AddActorOAuthGrains();
+        builder.Services.AddStorageExceptionSerialization();
         builder.Services.AddHostedService<MembershipLogger>();
         SiloHealth.Add(builder.Services);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
@@ -31,7 +32,7 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
     {
         var state = Directory.CreateTempSubdirectory("actoroauth-local-test-").FullName;
         Directory.Delete(state);
-        var environment = new Dictionary<string, string>(FailureDetection)
+        var environment = new Dictionary<string, string>(Environment.GetEnvironmentVariable("ACTOROAUTH_PRODUCTION_FAILURE_DETECTION") is null ? FailureDetection : [])
         {
             ["ACTOROAUTH_LOCAL_DIR"] = state,
             ["CONFIGURATION"] = Repository.Configuration,
@@ -61,32 +62,39 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
             var fetches = new List<Fetch>();
             TimeSpan? killedAt = null;
             using var stop = new CancellationTokenSource();
+            // A fetch of every connection every 200 ms, each on its own: one that waits (in flight to the killed silo)
+            // holds up no other, so the timeline shows what fetches started at any moment get.
+            var running = new List<Task>();
             var loop = Task.Run(async () =>
             {
                 while (!stop.IsCancellationRequested)
                 {
                     foreach (var id in ids)
                     {
-                        var started = clock.Elapsed;
-                        string? token;
-                        try
+                        running.Add(Task.Run(async () =>
                         {
-                            token = (await api.TokenAsync(id, TimeSpan.FromSeconds(5))).AccessToken;
-                        }
-                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                        {
-                            token = null;
-                        }
+                            var started = clock.Elapsed;
+                            (HttpStatusCode Status, string? AccessToken) answer;
+                            try
+                            {
+                                answer = await api.TokenAsync(id, TimeSpan.FromSeconds(35));
+                            }
+                            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                            {
+                                answer = (0, null);
+                            }
 
-                        lock (fetches)
-                        {
-                            fetches.Add(new Fetch(id, started, clock.Elapsed, token));
-                        }
+                            lock (fetches)
+                            {
+                                fetches.Add(new Fetch(id, started, clock.Elapsed, answer.AccessToken, answer.Status));
+                            }
+                        }));
                     }
 
-                    // A steady load, not a busy loop: a few dozen fetches a second (the other test assemblies run alongside).
                     await Task.Delay(200);
                 }
+
+                await Task.WhenAll(running);
             });
 
             await Task.Delay(TimeSpan.FromSeconds(3));
@@ -109,11 +117,15 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
                 all = [.. fetches];
             }
 
-            var timeline = string.Join("\n", all.Where(f => f.Token is null).Select(f => $"failed {f.Id} at +{(f.Started - killedAt.Value).TotalSeconds:0.0}s"));
-            var failures = all.Where(f => f.Token is null && f.Started >= killedAt).ToList();
+            var timeline = string.Join("\n", all.Where(f => f.Token is null).Select(f =>
+                $"{(int)f.Status} {f.Id} at +{(f.Started - killedAt.Value).TotalSeconds:0.0}s, answered after {(f.Finished - f.Started).TotalSeconds:0.0}s"));
+            output.WriteLine(timeline);
+            var failures = all.Where(f => f.Token is null && f.Finished >= killedAt).OrderBy(f => f.Started).ToList();
             output.WriteLine($"{all.Count} fetches, {failures.Count} failed after the kill" + (failures.Count == 0 ? "" :
                 $", from +{(failures[0].Started - killedAt.Value).TotalSeconds:0.0}s to +{(failures[^1].Finished - killedAt.Value).TotalSeconds:0.0}s"));
-            Assert.All(all.Where(f => f.Started < killedAt), f => Assert.NotNull(f.Token));
+            Assert.All(all.Where(f => f.Finished < killedAt), f => Assert.NotNull(f.Token));
+            // While the silo is being declared dead, a fetch that cannot be served says so: 503 with Retry-After, never a 500.
+            Assert.True(failures.All(f => f.Status == HttpStatusCode.ServiceUnavailable), "fetches failed otherwise than with 503:\n" + timeline);
             var afterWindow = all.Where(f => f.Started > killedAt + FailureDetectionWindow).ToList();
             Assert.True(afterWindow.Count >= ids.Length * 3, $"only {afterWindow.Count} fetches after the window\n{timeline}");
             Assert.True(afterWindow.All(f => f.Token is not null), "fetches failed after the failure-detection window:\n" + timeline);
@@ -141,7 +153,7 @@ public sealed partial class MultiProcessTests(ITestOutputHelper output)
         File.ReadAllLines(path).Where(l => l.Contains('='))
             .ToDictionary(l => l[..l.IndexOf('=')], l => Unquote().Replace(l[(l.IndexOf('=') + 1)..], "$1"));
 
-    private sealed record Fetch(string Id, TimeSpan Started, TimeSpan Finished, string? Token);
+    private sealed record Fetch(string Id, TimeSpan Started, TimeSpan Finished, string? Token, HttpStatusCode Status);
 
     [GeneratedRegex(@"\\(.)")]
     private static partial Regex Unquote();

@@ -37,16 +37,12 @@ public sealed class PostgresServer : IAsyncLifetime
             (await ProcessRunner.RunAsync("chown", ["postgres:", _directory], TimeSpan.FromSeconds(10))).EnsureSuccess("chown");
         }
 
-        var data = Path.Combine(_directory, "data");
-        (await RunAsPostgres(Path.Combine(BinDirectory, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale"], TimeSpan.FromMinutes(2)))
+        (await RunAsPostgres(Path.Combine(BinDirectory, "initdb"), ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale"], TimeSpan.FromMinutes(2)))
             .EnsureSuccess("initdb");
         for (var attempt = 1; ; attempt++)
         {
             Port = Testing.RunningSandbox.FreePort();
-            var started = await RunAsPostgres(Path.Combine(BinDirectory, "pg_ctl"),
-                ["-D", data, "-l", Path.Combine(_directory, "server.log"), "-w", "-t", "60",
-                 "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300", "start"],
-                TimeSpan.FromSeconds(90));
+            var started = await StartServerAsync();
             if (started.ExitCode == 0)
             {
                 break;
@@ -59,6 +55,19 @@ public sealed class PostgresServer : IAsyncLifetime
             }
         }
     }
+
+    private string DataDirectory => Path.Combine(_directory, "data");
+
+    /// <summary>Stops the server (an outage); its data stays, and <see cref="StartAsync"/> brings it back on the same port.</summary>
+    public async Task StopAsync() =>
+        (await RunAsPostgres(Path.Combine(BinDirectory, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"], TimeSpan.FromSeconds(60))).EnsureSuccess("pg_ctl stop");
+
+    public async Task StartAsync() => (await StartServerAsync()).EnsureSuccess("pg_ctl start");
+
+    private Task<ProcessRunner.Output> StartServerAsync() => RunAsPostgres(Path.Combine(BinDirectory, "pg_ctl"),
+        ["-D", DataDirectory, "-l", Path.Combine(_directory, "server.log"), "-w", "-t", "60",
+         "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300", "start"],
+        TimeSpan.FromSeconds(90));
 
     /// <summary>A connection string to a new, empty database.</summary>
     public async Task<string> CreateDatabaseAsync(string name)
@@ -89,7 +98,7 @@ public sealed class PostgresServer : IAsyncLifetime
         if (Port != 0)
         {
             NpgsqlConnection.ClearAllPools();
-            await RunAsPostgres(Path.Combine(BinDirectory, "pg_ctl"), ["-D", Path.Combine(_directory, "data"), "-m", "immediate", "-w", "stop"], TimeSpan.FromSeconds(60));
+            await RunAsPostgres(Path.Combine(BinDirectory, "pg_ctl"), ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], TimeSpan.FromSeconds(60));
         }
 
         if (Directory.Exists(_directory))

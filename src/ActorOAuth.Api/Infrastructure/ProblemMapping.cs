@@ -27,6 +27,8 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
             ConnectionProblemException e => (Problem(StatusFor(e.Kind), TitleFor(e.Kind), e.Message, e.Code), e.RetryAfter),
             InconsistentStateException => (Problem(StatusCodes.Status503ServiceUnavailable, "The connection is being re-read",
                 "Another writer changed the connection first; nothing was changed by this request. Retry.", ProblemCodes.StorageConflict), TimeSpan.FromSeconds(1)),
+            _ when IsStorageTrouble(exception) => (Problem(StatusCodes.Status503ServiceUnavailable, "Storage is unavailable",
+                "The connection's storage does not answer; nothing was changed. Retry.", ProblemCodes.StorageUnavailable), TimeSpan.FromSeconds(5)),
             _ when IsClusterTrouble(exception) => (Problem(StatusCodes.Status503ServiceUnavailable, "The connection is briefly unavailable",
                 "The server holding this connection does not answer; the cluster is moving it. Retry.", ProblemCodes.ClusterUnavailable), ClusterRetryAfter),
             BadHttpRequestException { InnerException: JsonException json } =>
@@ -77,7 +79,22 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
 
     /// <summary>A failure worth retrying soon: storage refused, another writer won, or the cluster is moving the grain.</summary>
     public static bool IsTemporary(Exception exception) =>
-        exception is ConnectionProblemException { Kind: ConnectionProblemKind.Unavailable } or InconsistentStateException || IsClusterTrouble(exception);
+        exception is ConnectionProblemException { Kind: ConnectionProblemKind.Unavailable } or InconsistentStateException
+        || IsStorageTrouble(exception) || IsClusterTrouble(exception);
+
+    /// <summary>A grain whose state could not be read or written (its activation failed while the database was down).</summary>
+    private static bool IsStorageTrouble(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException || (e is IOException && exception is OrleansException))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// A grain call that failed because its silo died or stopped answering (while the cluster declares it dead and
