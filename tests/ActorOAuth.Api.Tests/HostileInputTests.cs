@@ -79,6 +79,10 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
         yield return PutRow("unknown hidden field", With("\"hidden\":[\"clientSecret\"]"), contains: "hidden");
         yield return PutRow("unknown provider", """{"provider":"nope","clientId":"c"}""", contains: "provider");
         yield return PutRow("missing endpoints", """{"clientId":"c"}""", contains: "tokenUrl");
+        yield return PutRow("null scope", With("\"scopes\":[\"files.read\",null]"), contains: "\"errors\":{\"scopes\":[");
+        yield return PutRow("null metadata value", With("\"metadata\":{\"customer\":null}"), contains: "\"errors\":{\"metadata\":[");
+        yield return PutRow("null authorizeParams value", With("\"authorizeParams\":{\"access_type\":null}"), contains: "\"errors\":{\"authorizeParams\":[");
+        yield return PutRow("null hidden field", With("\"hidden\":[null]"), contains: "\"errors\":{\"hidden\":[");
         yield return PutRow("missing clientId", """{"authorizeUrl":"https://93.184.216.34/a","tokenUrl":"https://93.184.216.34/t"}""", contains: "clientId");
 
         // Provider URLs
