@@ -114,6 +114,27 @@ public sealed class ConnectFlowApiTests(ApiFixture fixture)
         Assert.Equal("https://app.example.com/done", callback.Headers.Location?.ToString());
     }
 
+    [Theory]
+    [InlineData("https://APP.Example.COM/done", "https://app.example.com/done")]
+    [InlineData("https://app.example.com:443/done", "https://app.example.com/done")]
+    [InlineData("https://app.example.com", "https://app.example.com/")]
+    public async Task A_return_url_comes_back_in_the_callbacks_location_in_normalised_form(string returnUrl, string location)
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        (await api.PutAsJsonAsync($"/api/connections/{id}", fixture.SandboxSettings())).EnsureSuccessStatusCode();
+
+        var authorize = await api.PostAsJsonAsync($"/api/connections/{id}/authorize", new { returnUrl });
+        authorize.EnsureSuccessStatusCode();
+        var consented = await RunningSandbox.ConsentAsync((await authorize.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("authorizationUrl").GetString()!, approve: true);
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var callback = await browser.GetAsync(consented);
+
+        Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
+        // The header as sent: the typed Location would show a parsed (already normalised) Uri.
+        Assert.Equal(location, callback.Headers.NonValidated["Location"].ToString());
+    }
+
     [Fact]
     public async Task Hidden_settings_are_left_out_of_every_view()
     {

@@ -55,6 +55,10 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
     private static Row PutRow(string name, string json, int status = 400, string? contains = null) =>
         new(name, c => c.A_("PUT", "/api/connections/{id}", json), status, Contains: contains);
 
+    /// <summary>An authorization with <paramref name="json"/> as the returnUrl's JSON string content (escapes allowed).</summary>
+    private static Row ReturnUrlRow(string name, string json) =>
+        new(name, c => c.A_("POST", "/api/connections/{id}/authorize", "{\"returnUrl\":\"" + json + "\"}"), 400, Contains: "\"errors\":{\"returnUrl\":[");
+
     private static Row TokenUrlRow(string name, string tokenUrl, string contains) =>
         PutRow(name, $$"""{"authorizeUrl":"https://93.184.216.34/a","tokenUrl":"{{tokenUrl}}","clientId":"c"}""", contains: contains);
 
@@ -105,6 +109,13 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
         yield return new("returnUrl to another origin", c => c.A_("POST", "/api/connections/{id}/authorize", """{"returnUrl":"https://evil.example.net/x"}"""), 400, Contains: "returnUrl");
         yield return new("returnUrl javascript:", c => c.A_("POST", "/api/connections/{id}/authorize", """{"returnUrl":"javascript:alert(1)"}"""), 400, Contains: "returnUrl");
         yield return new("returnUrl //evil", c => c.A_("POST", "/api/connections/{id}/authorize", """{"returnUrl":"//evil.example.net/x"}"""), 400, Contains: "returnUrl");
+        yield return ReturnUrlRow("returnUrl with CR LF (header injection)", "https://app.example.com/x\\r\\nSet-Cookie: a=b");
+        yield return ReturnUrlRow("returnUrl with NUL", "https://app.example.com/x\\u0000");
+        yield return ReturnUrlRow("returnUrl with non-ASCII", "https://app.example.com/caf\\u00e9");
+        yield return ReturnUrlRow("returnUrl with a tab", "https://app.example.com/a\\tb");
+        yield return ReturnUrlRow("returnUrl with a space", "https://app.example.com/a b");
+        yield return ReturnUrlRow("returnUrl with DEL", "https://app.example.com/a\\u007f");
+        yield return ReturnUrlRow("returnUrl over the length limit", "https://app.example.com/" + new string('a', 3000));
         yield return new("error report without a code", c => c.A_("POST", "/api/connections/{id}/errors", """{"message":"no code"}"""), 400);
         yield return new("error report with an empty code", c => c.A_("POST", "/api/connections/{id}/errors", """{"code":""}"""), 400);
         yield return new("logs limit 0", c => c.A_("GET", "/api/connections/{id}/logs?limit=0"), 400, Contains: "limit");
