@@ -200,13 +200,15 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             description ??= response.TryGet("error_description");
         }
 
+        // The provider's words are logged and shown: only RFC 6749's error characters get through, bounded.
         if (!string.IsNullOrEmpty(error) && response.Json is not null)
         {
-            var transient = TransientErrors.Contains(error) || IsTransientStatus(status);
-            return new ProviderError(error, description, transient && !TerminalErrors.Contains(error), retryAfter);
+            var code = OAuthSyntax.SanitizeErrorCode(error);
+            var transient = TransientErrors.Contains(code) || IsTransientStatus(status);
+            return new ProviderError(code, OAuthSyntax.SanitizeDescription(description), transient && !TerminalErrors.Contains(code), retryAfter);
         }
 
-        return new ProviderError($"http_{(int)status}", response.HttpErrorReason, IsTransientStatus(status), retryAfter);
+        return new ProviderError($"http_{(int)status}", OAuthSyntax.SanitizeDescription(response.HttpErrorReason), IsTransientStatus(status), retryAfter);
     }
 
     /// <summary>Classifies a failed call by its exception: refusals by policy are terminal, network trouble is transient.</summary>
