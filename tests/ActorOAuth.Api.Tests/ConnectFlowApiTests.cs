@@ -211,6 +211,22 @@ public sealed class ConnectFlowApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_reported_error_keeps_a_message_in_any_script_as_written()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        await fixture.ConnectAsync(api, id);
+        const string message = "Zugriff verweigert für café — 401 von Dropbox (ファイル)";
+
+        var reported = await api.PostAsJsonAsync($"/api/connections/{id}/errors", new { code = "dropbox:expired_access_token", message });
+
+        Assert.Equal(HttpStatusCode.NoContent, reported.StatusCode);
+        var lastError = (await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}")).GetProperty("lastError");
+        Assert.Equal("dropbox:expired_access_token", lastError.GetProperty("code").GetString());
+        Assert.Equal(message, lastError.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Delete_disconnects_and_forgets()
     {
         using var api = fixture.Client();

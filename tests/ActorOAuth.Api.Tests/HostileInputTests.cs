@@ -59,6 +59,10 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
     private static Row ReturnUrlRow(string name, string json) =>
         new(name, c => c.A_("POST", "/api/connections/{id}/authorize", "{\"returnUrl\":\"" + json + "\"}"), 400, Contains: "\"errors\":{\"returnUrl\":[");
 
+    /// <summary>An error report with the JSON body <paramref name="json"/>, refused naming <paramref name="field"/>.</summary>
+    private static Row ErrorReportRow(string name, string json, string field) =>
+        new(name, c => c.A_("POST", "/api/connections/{id}/errors", json), 400, Contains: $"\"errors\":{{\"{field}\":[");
+
     private static Row TokenUrlRow(string name, string tokenUrl, string contains) =>
         PutRow(name, $$"""{"authorizeUrl":"https://93.184.216.34/a","tokenUrl":"{{tokenUrl}}","clientId":"c"}""", contains: contains);
 
@@ -118,6 +122,18 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
         yield return ReturnUrlRow("returnUrl over the length limit", "https://app.example.com/" + new string('a', 3000));
         yield return new("error report without a code", c => c.A_("POST", "/api/connections/{id}/errors", """{"message":"no code"}"""), 400);
         yield return new("error report with an empty code", c => c.A_("POST", "/api/connections/{id}/errors", """{"code":""}"""), 400);
+        yield return ErrorReportRow("error report code with CR LF", "{\"code\":\"unauthorized\\r\\nINFO forged\"}", "code");
+        yield return ErrorReportRow("error report code with an escape sequence", "{\"code\":\"x\\u001b[2J\"}", "code");
+        yield return ErrorReportRow("error report code with a space", "{\"code\":\"not authorized\"}", "code");
+        yield return ErrorReportRow("error report code with non-ASCII", "{\"code\":\"verweigert-f\u00fcr\"}", "code");
+        yield return ErrorReportRow("error report code of 101 characters", "{\"code\":\"" + new string('c', 101) + "\"}", "code");
+        yield return ErrorReportRow("error report message with CR LF", "{\"code\":\"x\",\"message\":\"401\\r\\nINFO forged line\"}", "message");
+        yield return ErrorReportRow("error report message with an escape sequence", "{\"code\":\"x\",\"message\":\"\\u001b[2J cleared\"}", "message");
+        yield return ErrorReportRow("error report message with NUL", "{\"code\":\"x\",\"message\":\"a\\u0000b\"}", "message");
+        yield return ErrorReportRow("error report message with a tab", "{\"code\":\"x\",\"message\":\"a\\tb\"}", "message");
+        yield return ErrorReportRow("error report message with a line separator", "{\"code\":\"x\",\"message\":\"a\\u2028b\"}", "message");
+        yield return ErrorReportRow("error report message with a bidi override", "{\"code\":\"x\",\"message\":\"a\\u202eb\"}", "message");
+        yield return ErrorReportRow("error report message of 2001 characters", "{\"code\":\"x\",\"message\":\"" + new string('m', 2001) + "\"}", "message");
         yield return new("logs limit 0", c => c.A_("GET", "/api/connections/{id}/logs?limit=0"), 400, Contains: "limit");
         yield return new("logs limit 100000", c => c.A_("GET", "/api/connections/{id}/logs?limit=100000"), 400, Contains: "limit");
         yield return new("list with an unknown status", c => c.A_("GET", "/api/connections?status=bogus"), 400, Contains: "status");

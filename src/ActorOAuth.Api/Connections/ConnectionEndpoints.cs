@@ -141,9 +141,9 @@ public static partial class ConnectionEndpoints
     public static async Task<Results<NoContent, ValidationProblem>> ReportError(string id, ErrorReport report, ClaimsPrincipal user, IGrainFactory grains)
     {
         var connection = Connection(grains, user, id);
-        if (string.IsNullOrWhiteSpace(report.Code) || report.Code.Length > 100 || report.Message is { Length: > 2000 })
+        if (ErrorReports.Validate(report) is { Count: > 0 } errors)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["A code of 1 to 100 characters is required; the message is at most 2000."] });
+            return TypedResults.ValidationProblem(errors);
         }
 
         await connection.ReportError(report.Code, report.Message);
