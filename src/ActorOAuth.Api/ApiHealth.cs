@@ -19,7 +19,7 @@ public static class ApiHealth
         if (OrleansHosting.Mode(builder.Configuration) == HostingMode.Cluster)
         {
             checks.Add(new HealthCheckRegistration("storage",
-                services => new PostgresStorageCheck(services.GetRequiredService<ClusterClientOptions>().ConnectionString), null, [Ready]));
+                services => new PostgresStorageCheck(services.GetRequiredService<ClusterHostOptions>().ConnectionString), null, [Ready]));
         }
         else
         {

@@ -14,7 +14,7 @@ public static class SiloHealth
         services.AddHealthChecks()
             .AddCheck<ActiveSiloCheck>("cluster", tags: [Ready])
             .Add(new HealthCheckRegistration("storage",
-                services => new PostgresStorageCheck(services.GetRequiredService<SiloHostOptions>().ConnectionString), null, [Ready]));
+                services => new PostgresStorageCheck(services.GetRequiredService<ClusterHostOptions>().ConnectionString), null, [Ready]));
     }
 
     public static void Map(WebApplication app)
