@@ -5,6 +5,7 @@ using ActorOAuth.Api.Connections;
 using ActorOAuth.Api.Infrastructure;
 using ActorOAuth.Grains;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 
 namespace ActorOAuth.Api;
 
@@ -18,6 +19,7 @@ public static class ActorOAuthApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Services.AddOptions<ActorOAuthOptions>().BindConfiguration(ActorOAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ActorOAuthOptions>, ActorOAuthOptionsValidator>();
 
         OrleansHosting.Configure(builder);
         builder.Services.AddProviderUrlPolicy();

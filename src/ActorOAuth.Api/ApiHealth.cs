@@ -1,49 +1,29 @@
-using System.Text.Json;
 using ActorOAuth.Hosting;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ActorOAuth.Api;
 
 /// <summary>
 /// <c>/healthz</c>: the process is up (liveness). <c>/readyz</c>: the cluster answers (at least one active silo) and the
-/// storage is reachable (readiness). Both anonymous; JSON body <c>{ "status": "Healthy", "checks": { … } }</c>.
+/// storage is reachable (readiness). Both anonymous, in the JSON shape the silos answer too (<see cref="HealthEndpoints"/>).
 /// </summary>
 public static class ApiHealth
 {
-    private const string Ready = "ready";
-
     public static void Add(WebApplicationBuilder builder)
     {
-        var checks = builder.Services.AddHealthChecks().AddCheck<ClusterCheck>("cluster", tags: [Ready]);
+        var checks = builder.Services.AddHealthChecks().AddCheck<ClusterCheck>("cluster", tags: [HealthEndpoints.ReadyTag]);
         if (OrleansHosting.Mode(builder.Configuration) == HostingMode.Cluster)
         {
             checks.Add(new HealthCheckRegistration("storage",
-                services => new PostgresStorageCheck(services.GetRequiredService<ClusterClientOptions>().ConnectionString), null, [Ready]));
+                services => new PostgresStorageCheck(services.GetRequiredService<ClusterHostOptions>().ConnectionString), null, [HealthEndpoints.ReadyTag]));
         }
         else
         {
-            checks.AddCheck("storage", () => HealthCheckResult.Healthy("in-memory (embedded)"), tags: [Ready]);
+            checks.AddCheck("storage", () => HealthCheckResult.Healthy("in-memory (embedded)"), tags: [HealthEndpoints.ReadyTag]);
         }
     }
 
-    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
-    {
-        routes.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = Write });
-        routes.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = Write });
-        return routes;
-    }
-
-    private static Task Write(HttpContext context, HealthReport report)
-    {
-        context.Response.ContentType = "application/json";
-        context.Response.Headers.CacheControl = "no-store";
-        return JsonSerializer.SerializeAsync(context.Response.Body, new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        });
-    }
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes) => routes.MapHealthEndpoints();
 
     private sealed class ClusterCheck(IGrainFactory grains) : IHealthCheck
     {

@@ -1,5 +1,5 @@
-using System.ComponentModel.DataAnnotations;
 using ActorOAuth.Grains;
+using ActorOAuth.Hosting;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -10,7 +10,7 @@ namespace ActorOAuth.Api;
 /// Where the grains run. <c>ActorOAuth:Mode</c> = <c>Embedded</c> (default): this process co-hosts one silo with
 /// in-memory storage and reminders, configured by <c>Orleans:SiloPort/GatewayPort/ServiceId/ClusterId</c>.
 /// <c>Cluster</c>: this process is a pure Orleans client of the silos registered in the PostgreSQL membership
-/// table named by <c>ActorOAuth:Cluster</c> (<see cref="ClusterClientOptions"/>).
+/// table named by <c>ActorOAuth:Cluster</c> (<see cref="ClusterHostOptions"/>, shared with the silos).
 /// </summary>
 public static class OrleansHosting
 {
@@ -22,7 +22,7 @@ public static class OrleansHosting
     {
         if (Mode(builder.Configuration) == HostingMode.Cluster)
         {
-            var cluster = ClusterClientOptions.Read(builder.Configuration);
+            var cluster = ClusterHostOptions.Read(builder.Configuration);
             builder.Services.AddSingleton(cluster);
             builder.UseOrleansClient(client => client
                 .Configure<ClusterOptions>(o =>
@@ -85,42 +85,4 @@ public enum HostingMode
 
     /// <summary>A pure Orleans client of a PostgreSQL-backed cluster of <c>ActorOAuth.Silo</c> processes.</summary>
     Cluster,
-}
-
-/// <summary>How a cluster-mode API process finds the silos. Section <c>ActorOAuth:Cluster</c>, shared with the silos.</summary>
-public sealed class ClusterClientOptions
-{
-    public const string Section = "ActorOAuth:Cluster";
-
-    /// <summary>The PostgreSQL database whose membership table lists the silos' gateways. Required in cluster mode.</summary>
-    [Required(ErrorMessage = "ActorOAuth:Cluster:ConnectionString is required when ActorOAuth:Mode is Cluster.")]
-    public string? ConnectionString { get; set; }
-
-    /// <summary>The ADO.NET invariant of the database driver. Default <c>Npgsql</c>.</summary>
-    [Required]
-    public string Invariant { get; set; } = "Npgsql";
-
-    /// <summary>The Orleans cluster id of the silos. Default <c>actoroauth</c>.</summary>
-    [Required]
-    public string ClusterId { get; set; } = "actoroauth";
-
-    /// <summary>The Orleans service id of the silos. Default <c>actoroauth</c>.</summary>
-    [Required]
-    public string ServiceId { get; set; } = "actoroauth";
-
-    /// <summary>How long one grain call may take before the API gives up on it. Default 30 seconds.</summary>
-    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    public static ClusterClientOptions Read(IConfiguration configuration)
-    {
-        var options = new ClusterClientOptions();
-        configuration.GetSection(Section).Bind(options);
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true) || options.ResponseTimeout <= TimeSpan.Zero)
-        {
-            throw new InvalidOperationException(string.Join(Environment.NewLine, results.Select(r => r.ErrorMessage).DefaultIfEmpty("ActorOAuth:Cluster:ResponseTimeout must be positive.")));
-        }
-
-        return options;
-    }
 }

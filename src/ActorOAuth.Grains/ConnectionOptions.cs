@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ActorOAuth.Grains;
 
-/// <summary>How connections behave: attempts, refresh schedule, retries, logs. Section <c>ActorOAuth:Connections</c>.</summary>
+/// <summary>
+/// How connections behave: attempts, refresh schedule, retries, logs. Section <c>ActorOAuth:Connections</c>; checked at
+/// start by data annotations and <see cref="ConnectionOptionsValidator"/> (every time span positive unless said otherwise).
+/// </summary>
 public sealed class ConnectionOptions
 {
     public const string Section = "ActorOAuth:Connections";
@@ -21,13 +24,13 @@ public sealed class ConnectionOptions
     [Range(0.0, 0.5)]
     public double RefreshJitter { get; set; } = 0.1;
 
-    /// <summary>The reminder's period: the backstop that retries if a silo dies mid-refresh. At least 1 minute.</summary>
+    /// <summary>The reminder's period: the backstop that retries if a silo dies mid-refresh. Default and least 1 minute.</summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The first backoff after a transient refresh failure; doubles each time. Default 30 seconds.</summary>
     public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The longest backoff between retries. Default 30 minutes.</summary>
+    /// <summary>The longest backoff between retries, at least <see cref="RetryInitialDelay"/>. Default 30 minutes.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>The most refresh calls one connection makes to its provider in an hour. Default 12.</summary>
@@ -37,7 +40,7 @@ public sealed class ConnectionOptions
     /// <summary>How long transient failures may last after the access token expired before the connection is errored. Default 24 hours.</summary>
     public TimeSpan RetryWindow { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>A forced refresh this soon after the last one returns the fresh token instead. Default 5 seconds.</summary>
+    /// <summary>A forced refresh this soon after the last one returns the fresh token instead. Default 5 seconds; zero turns it off.</summary>
     public TimeSpan ForcedRefreshDebounce { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The fewest minutes between two <c>used</c> log entries. Default 1 minute.</summary>
@@ -45,7 +48,7 @@ public sealed class ConnectionOptions
 
     /// <summary>
     /// The longest a repeated <c>used</c> entry waits to be written (at a random moment within it, unless another write
-    /// carries it sooner). Default 10 minutes: a busy fleet writes a tenth as often as it logs.
+    /// carries it sooner). Default 10 minutes: a busy fleet writes a tenth as often as it logs. Zero writes it at once.
     /// </summary>
     public TimeSpan UsedWriteDelay { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -53,7 +56,7 @@ public sealed class ConnectionOptions
     [Range(10, 10_000)]
     public int MaxLogEntries { get; set; } = 200;
 
-    /// <summary>Time limit for one call to a provider's token or revocation endpoint. Default 30 seconds.</summary>
+    /// <summary>Time limit for one call to a provider's token or revocation endpoint, at most 5 minutes. Default 30 seconds.</summary>
     public TimeSpan ProviderCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Delay between attempts to write a token set whose first write failed. Default 5 seconds.</summary>

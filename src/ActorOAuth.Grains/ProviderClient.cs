@@ -25,6 +25,9 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
 {
     public const string HttpClientName = "ActorOAuth.Provider";
 
+    /// <summary>The code of a token response that breaks RFC 6749's syntax (a token with CR/LF, a malformed token_type).</summary>
+    public const string InvalidTokenResponse = "invalid_token_response";
+
     private static readonly HashSet<string> TerminalErrors = ["invalid_grant", "invalid_client", "unauthorized_client"];
     private static readonly HashSet<string> TransientErrors = ["temporarily_unavailable", "server_error"];
 
@@ -149,6 +152,16 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return new(null, new ProviderError("invalid_response", "The token endpoint answered without an access_token.", Transient: true));
         }
 
+        if (BrokenField(response) is { } field)
+        {
+            // Not transient: a provider that answers broken tokens keeps doing so, and retrying a refresh whose answer
+            // was refused may present a refresh token the provider already rotated (reuse detection can revoke the
+            // whole grant). The connection errors at once and the operator sees which field was broken. The value is
+            // never repeated: it is a token.
+            return new(null, new ProviderError(InvalidTokenResponse,
+                $"The token endpoint answered a {field} that breaks RFC 6749's syntax ({Rule(field)}); the response was not stored.", Transient: false));
+        }
+
         var now = time.GetUtcNow();
         var scopes = string.IsNullOrWhiteSpace(response.Scope)
             ? previous?.GrantedScopes ?? []
@@ -164,6 +177,26 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             GrantedScopes = scopes,
         }, null);
     }
+
+    /// <summary>The first field of a successful token response that breaks RFC 6749 Appendix A, or null.</summary>
+    private static string? BrokenField(TokenResponse response)
+    {
+        if (!OAuthSyntax.IsVsChars(response.AccessToken))
+        {
+            return "access_token";
+        }
+
+        if (!string.IsNullOrEmpty(response.RefreshToken) && !OAuthSyntax.IsVsChars(response.RefreshToken))
+        {
+            return "refresh_token";
+        }
+
+        return !string.IsNullOrEmpty(response.TokenType) && !OAuthSyntax.IsTokenType(response.TokenType) ? "token_type" : null;
+    }
+
+    private static string Rule(string field) => field == "token_type"
+        ? "a type name of letters, digits, '-', '.' and '_', or an absolute URI"
+        : "printable ASCII characters and spaces only";
 
     private ProviderError Classify(ProtocolResponse response, string? error, string? description)
     {
@@ -181,13 +214,15 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             description ??= response.TryGet("error_description");
         }
 
+        // The provider's words are logged and shown: only RFC 6749's error characters get through, bounded.
         if (!string.IsNullOrEmpty(error) && response.Json is not null)
         {
-            var transient = TransientErrors.Contains(error) || IsTransientStatus(status);
-            return new ProviderError(error, description, transient && !TerminalErrors.Contains(error), retryAfter);
+            var code = OAuthSyntax.SanitizeErrorCode(error);
+            var transient = TransientErrors.Contains(code) || IsTransientStatus(status);
+            return new ProviderError(code, OAuthSyntax.SanitizeDescription(description), transient && !TerminalErrors.Contains(code), retryAfter);
         }
 
-        return new ProviderError($"http_{(int)status}", response.HttpErrorReason, IsTransientStatus(status), retryAfter);
+        return new ProviderError($"http_{(int)status}", OAuthSyntax.SanitizeDescription(response.HttpErrorReason), IsTransientStatus(status), retryAfter);
     }
 
     /// <summary>Classifies a failed call by its exception: refusals by policy are terminal, network trouble is transient.</summary>

@@ -13,6 +13,7 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddActorOAuthGrains(this IServiceCollection services)
     {
         services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>());
         services.AddProviderUrlPolicy();
         services.TryAddSingleton<GuardedConnector>();
         services.TryAddTransient<ResponseSizeLimit>();
@@ -56,7 +57,8 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddProviderUrlPolicy(this IServiceCollection services)
     {
         services.AddOptions<ProviderSecurityOptions>().BindConfiguration(ProviderSecurityOptions.Section)
-            .PostConfigure<IHostEnvironment>((o, environment) => o.AllowLoopback ??= environment.IsDevelopment());
+            .PostConfigure<IHostEnvironment>((o, environment) => o.AllowLoopback ??= environment.IsDevelopment())
+            .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ProviderUrlPolicy>();
         return services;
     }

@@ -1,7 +1,9 @@
+using ActorOAuth.Hosting;
+
 namespace ActorOAuth.Silo;
 
 /// <summary>Logs every change of a silo's status (joining, active, shutting down, dead) as this silo sees it.</summary>
-public sealed partial class MembershipLogger(IClusterMembershipService membership, SiloHostOptions options, ILogger<MembershipLogger> logger) : BackgroundService
+internal sealed partial class MembershipLogger(IClusterMembershipService membership, ClusterHostOptions options, ILogger<MembershipLogger> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

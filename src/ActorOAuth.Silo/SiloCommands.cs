@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ActorOAuth.Grains.Storage;
+using ActorOAuth.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ActorOAuth.Silo;
@@ -48,8 +49,8 @@ public static class SiloCommands
     private static async Task<int> MigrateAsync(string[] args)
     {
         var configuration = WebApplication.CreateBuilder(args).Configuration;
-        var settings = SiloHostOptions.Read(configuration);
-        var applied = await SchemaMigrator.ApplyAsync(settings.ConnectionString!, configuration["ActorOAuth:Cluster:SchemaDirectory"], Console.Out);
+        var settings = ClusterHostOptions.Read(configuration);
+        var applied = await SchemaMigrator.ApplyAsync(settings.ConnectionString!, settings.SchemaDirectory, Console.Out);
         Console.WriteLine($"schema up to date ({applied.Count} scripts)");
         return 0;
     }
@@ -57,7 +58,7 @@ public static class SiloCommands
     private static async Task<int> ReencryptAsync(string[] args)
     {
         var configuration = WebApplication.CreateBuilder(args).Configuration;
-        var settings = SiloHostOptions.Read(configuration);
+        var settings = ClusterHostOptions.Read(configuration);
         var keys = StorageKeyRing.Load(configuration.GetSection(EncryptionOptions.Section).Get<EncryptionOptions>() ?? new EncryptionOptions());
         var result = await StorageReencryptor.RunAsync(settings.ConnectionString!, settings.ServiceId, new StorageCipher(keys), Console.Out);
         if (result.Remaining > 0)

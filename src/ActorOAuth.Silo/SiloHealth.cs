@@ -1,27 +1,23 @@
 using ActorOAuth.Hosting;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ActorOAuth.Silo;
 
-/// <summary><c>/healthz</c>: the process is up. <c>/readyz</c>: this silo is active in the cluster and the database answers.</summary>
+/// <summary>
+/// <c>/healthz</c>: the process is up. <c>/readyz</c>: this silo is active in the cluster and the database answers. In
+/// the JSON shape the API answers too (<see cref="HealthEndpoints"/>).
+/// </summary>
 public static class SiloHealth
 {
-    private const string Ready = "ready";
-
     public static void Add(IServiceCollection services)
     {
         services.AddHealthChecks()
-            .AddCheck<ActiveSiloCheck>("cluster", tags: [Ready])
+            .AddCheck<ActiveSiloCheck>("cluster", tags: [HealthEndpoints.ReadyTag])
             .Add(new HealthCheckRegistration("storage",
-                services => new PostgresStorageCheck(services.GetRequiredService<SiloHostOptions>().ConnectionString), null, [Ready]));
+                services => new PostgresStorageCheck(services.GetRequiredService<ClusterHostOptions>().ConnectionString), null, [HealthEndpoints.ReadyTag]));
     }
 
-    public static void Map(WebApplication app)
-    {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready) });
-    }
+    public static void Map(WebApplication app) => app.MapHealthEndpoints();
 
     private sealed class ActiveSiloCheck(IClusterMembershipService membership, ILocalSiloDetails silo) : IHealthCheck
     {

@@ -1,13 +1,14 @@
 using System.Net;
 using ActorOAuth.Grains;
 using ActorOAuth.Grains.Storage;
+using ActorOAuth.Hosting;
 using Orleans.Configuration;
 
 namespace ActorOAuth.Silo;
 
 /// <summary>
 /// Builds a cluster-mode silo: ActorOAuth grains with clustering, grain state (encrypted) and reminders in PostgreSQL.
-/// Settings: <see cref="SiloHostOptions"/> (<c>ActorOAuth:Cluster</c>), <see cref="EncryptionOptions"/>
+/// Settings: <see cref="ClusterHostOptions"/> (<c>ActorOAuth:Cluster</c>, shared with the API), <see cref="EncryptionOptions"/>
 /// (<c>ActorOAuth:Encryption</c>), failure detection under <c>ActorOAuth:Cluster:Membership</c> (Orleans'
 /// <c>ClusterMembershipOptions</c>), and the grains' own <c>ActorOAuth:Connections</c>.
 /// </summary>
@@ -25,7 +26,7 @@ public static partial class SiloHost
             builder.WebHost.UseUrls(DefaultUrls);
         }
 
-        var settings = SiloHostOptions.Read(builder.Configuration);
+        var settings = ClusterHostOptions.Read(builder.Configuration);
         // Fail before anything starts: no key, no silo (tokens are never written in plain text).
         StorageKeyRing.Load(builder.Configuration.GetSection(EncryptionOptions.Section).Get<EncryptionOptions>() ?? new EncryptionOptions());
 
@@ -53,7 +54,7 @@ public static partial class SiloHost
                 silo.Configure<SiloOptions>(o => o.SiloName = name);
             }
 
-            silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(SiloHostOptions.Section + ":Membership"));
+            silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(ClusterHostOptions.Section + ":Membership"));
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = settings.Invariant;

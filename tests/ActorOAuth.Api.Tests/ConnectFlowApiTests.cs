@@ -114,6 +114,27 @@ public sealed class ConnectFlowApiTests(ApiFixture fixture)
         Assert.Equal("https://app.example.com/done", callback.Headers.Location?.ToString());
     }
 
+    [Theory]
+    [InlineData("https://APP.Example.COM/done", "https://app.example.com/done")]
+    [InlineData("https://app.example.com:443/done", "https://app.example.com/done")]
+    [InlineData("https://app.example.com", "https://app.example.com/")]
+    public async Task A_return_url_comes_back_in_the_callbacks_location_in_normalised_form(string returnUrl, string location)
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        (await api.PutAsJsonAsync($"/api/connections/{id}", fixture.SandboxSettings())).EnsureSuccessStatusCode();
+
+        var authorize = await api.PostAsJsonAsync($"/api/connections/{id}/authorize", new { returnUrl });
+        authorize.EnsureSuccessStatusCode();
+        var consented = await RunningSandbox.ConsentAsync((await authorize.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("authorizationUrl").GetString()!, approve: true);
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var callback = await browser.GetAsync(consented);
+
+        Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
+        // The header as sent: the typed Location would show a parsed (already normalised) Uri.
+        Assert.Equal(location, callback.Headers.NonValidated["Location"].ToString());
+    }
+
     [Fact]
     public async Task Hidden_settings_are_left_out_of_every_view()
     {
@@ -187,6 +208,22 @@ public sealed class ConnectFlowApiTests(ApiFixture fixture)
         var view = await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}");
         Assert.Equal("errored", view.GetProperty("status").GetString());
         Assert.Equal("unauthorized", view.GetProperty("lastError").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_reported_error_keeps_a_message_in_any_script_as_written()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        await fixture.ConnectAsync(api, id);
+        const string message = "Zugriff verweigert für café — 401 von Dropbox (ファイル)";
+
+        var reported = await api.PostAsJsonAsync($"/api/connections/{id}/errors", new { code = "dropbox:expired_access_token", message });
+
+        Assert.Equal(HttpStatusCode.NoContent, reported.StatusCode);
+        var lastError = (await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}")).GetProperty("lastError");
+        Assert.Equal("dropbox:expired_access_token", lastError.GetProperty("code").GetString());
+        Assert.Equal(message, lastError.GetProperty("message").GetString());
     }
 
     [Fact]

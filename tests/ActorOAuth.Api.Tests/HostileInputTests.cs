@@ -55,6 +55,14 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
     private static Row PutRow(string name, string json, int status = 400, string? contains = null) =>
         new(name, c => c.A_("PUT", "/api/connections/{id}", json), status, Contains: contains);
 
+    /// <summary>An authorization with <paramref name="json"/> as the returnUrl's JSON string content (escapes allowed).</summary>
+    private static Row ReturnUrlRow(string name, string json) =>
+        new(name, c => c.A_("POST", "/api/connections/{id}/authorize", "{\"returnUrl\":\"" + json + "\"}"), 400, Contains: "\"errors\":{\"returnUrl\":[");
+
+    /// <summary>An error report with the JSON body <paramref name="json"/>, refused naming <paramref name="field"/>.</summary>
+    private static Row ErrorReportRow(string name, string json, string field) =>
+        new(name, c => c.A_("POST", "/api/connections/{id}/errors", json), 400, Contains: $"\"errors\":{{\"{field}\":[");
+
     private static Row TokenUrlRow(string name, string tokenUrl, string contains) =>
         PutRow(name, $$"""{"authorizeUrl":"https://93.184.216.34/a","tokenUrl":"{{tokenUrl}}","clientId":"c"}""", contains: contains);
 
@@ -79,6 +87,10 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
         yield return PutRow("unknown hidden field", With("\"hidden\":[\"clientSecret\"]"), contains: "hidden");
         yield return PutRow("unknown provider", """{"provider":"nope","clientId":"c"}""", contains: "provider");
         yield return PutRow("missing endpoints", """{"clientId":"c"}""", contains: "tokenUrl");
+        yield return PutRow("null scope", With("\"scopes\":[\"files.read\",null]"), contains: "\"errors\":{\"scopes\":[");
+        yield return PutRow("null metadata value", With("\"metadata\":{\"customer\":null}"), contains: "\"errors\":{\"metadata\":[");
+        yield return PutRow("null authorizeParams value", With("\"authorizeParams\":{\"access_type\":null}"), contains: "\"errors\":{\"authorizeParams\":[");
+        yield return PutRow("null hidden field", With("\"hidden\":[null]"), contains: "\"errors\":{\"hidden\":[");
         yield return PutRow("missing clientId", """{"authorizeUrl":"https://93.184.216.34/a","tokenUrl":"https://93.184.216.34/t"}""", contains: "clientId");
 
         // Provider URLs
@@ -101,8 +113,27 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
         yield return new("returnUrl to another origin", c => c.A_("POST", "/api/connections/{id}/authorize", """{"returnUrl":"https://evil.example.net/x"}"""), 400, Contains: "returnUrl");
         yield return new("returnUrl javascript:", c => c.A_("POST", "/api/connections/{id}/authorize", """{"returnUrl":"javascript:alert(1)"}"""), 400, Contains: "returnUrl");
         yield return new("returnUrl //evil", c => c.A_("POST", "/api/connections/{id}/authorize", """{"returnUrl":"//evil.example.net/x"}"""), 400, Contains: "returnUrl");
+        yield return ReturnUrlRow("returnUrl with CR LF (header injection)", "https://app.example.com/x\\r\\nSet-Cookie: a=b");
+        yield return ReturnUrlRow("returnUrl with NUL", "https://app.example.com/x\\u0000");
+        yield return ReturnUrlRow("returnUrl with non-ASCII", "https://app.example.com/caf\\u00e9");
+        yield return ReturnUrlRow("returnUrl with a tab", "https://app.example.com/a\\tb");
+        yield return ReturnUrlRow("returnUrl with a space", "https://app.example.com/a b");
+        yield return ReturnUrlRow("returnUrl with DEL", "https://app.example.com/a\\u007f");
+        yield return ReturnUrlRow("returnUrl over the length limit", "https://app.example.com/" + new string('a', 3000));
         yield return new("error report without a code", c => c.A_("POST", "/api/connections/{id}/errors", """{"message":"no code"}"""), 400);
         yield return new("error report with an empty code", c => c.A_("POST", "/api/connections/{id}/errors", """{"code":""}"""), 400);
+        yield return ErrorReportRow("error report code with CR LF", "{\"code\":\"unauthorized\\r\\nINFO forged\"}", "code");
+        yield return ErrorReportRow("error report code with an escape sequence", "{\"code\":\"x\\u001b[2J\"}", "code");
+        yield return ErrorReportRow("error report code with a space", "{\"code\":\"not authorized\"}", "code");
+        yield return ErrorReportRow("error report code with non-ASCII", "{\"code\":\"verweigert-f\u00fcr\"}", "code");
+        yield return ErrorReportRow("error report code of 101 characters", "{\"code\":\"" + new string('c', 101) + "\"}", "code");
+        yield return ErrorReportRow("error report message with CR LF", "{\"code\":\"x\",\"message\":\"401\\r\\nINFO forged line\"}", "message");
+        yield return ErrorReportRow("error report message with an escape sequence", "{\"code\":\"x\",\"message\":\"\\u001b[2J cleared\"}", "message");
+        yield return ErrorReportRow("error report message with NUL", "{\"code\":\"x\",\"message\":\"a\\u0000b\"}", "message");
+        yield return ErrorReportRow("error report message with a tab", "{\"code\":\"x\",\"message\":\"a\\tb\"}", "message");
+        yield return ErrorReportRow("error report message with a line separator", "{\"code\":\"x\",\"message\":\"a\\u2028b\"}", "message");
+        yield return ErrorReportRow("error report message with a bidi override", "{\"code\":\"x\",\"message\":\"a\\u202eb\"}", "message");
+        yield return ErrorReportRow("error report message of 2001 characters", "{\"code\":\"x\",\"message\":\"" + new string('m', 2001) + "\"}", "message");
         yield return new("logs limit 0", c => c.A_("GET", "/api/connections/{id}/logs?limit=0"), 400, Contains: "limit");
         yield return new("logs limit 100000", c => c.A_("GET", "/api/connections/{id}/logs?limit=100000"), 400, Contains: "limit");
         yield return new("list with an unknown status", c => c.A_("GET", "/api/connections?status=bogus"), 400, Contains: "status");

@@ -131,12 +131,8 @@ internal sealed class LocalPostgres : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        var stop = Script(_stateDirectory, _cluster ? "down.sh" : "postgres.sh");
-        if (!_cluster)
-        {
-            stop.ArgumentList.Add("stop");
-        }
-
+        // down.sh stops whatever runs and deletes PostgreSQL's data too (postgres.sh stop keeps it).
+        var stop = Script(_stateDirectory, "down.sh");
         using var process = Process.Start(stop)!;
         await process.WaitForExitAsync();
         if (Directory.Exists(_stateDirectory))

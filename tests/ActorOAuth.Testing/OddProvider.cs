@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -7,16 +8,19 @@ namespace ActorOAuth.Testing;
 
 /// <summary>
 /// A token endpoint that misbehaves in ways no real server here shows: it redirects the token request,
-/// or answers with an oversized body. Loopback only.
+/// answers with an oversized body, or with whatever body a test gives it. Loopback only.
 /// </summary>
 public sealed class OddProvider : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<int, (int Status, string Json)> _answers;
+    private int _nextAnswer;
 
-    private OddProvider(WebApplication app, string baseUrl)
+    private OddProvider(WebApplication app, string baseUrl, ConcurrentDictionary<int, (int Status, string Json)> answers)
     {
         _app = app;
         BaseUrl = baseUrl;
+        _answers = answers;
     }
 
     public string BaseUrl { get; }
@@ -26,6 +30,17 @@ public sealed class OddProvider : IAsyncDisposable
 
     /// <summary>Answers with a 1 MiB JSON token response.</summary>
     public string OversizedTokenUrl => BaseUrl + "/oversized";
+
+    /// <summary>
+    /// An endpoint (token or revocation) that answers every POST with <paramref name="status"/> and the JSON
+    /// <paramref name="json"/>, e.g. a token response that breaks RFC 6749's syntax or an error full of control characters.
+    /// </summary>
+    public string Answering(string json, int status = 200)
+    {
+        var n = Interlocked.Increment(ref _nextAnswer);
+        _answers[n] = (status, json);
+        return $"{BaseUrl}/answer/{n}";
+    }
 
     public static async Task<OddProvider> StartAsync()
     {
@@ -37,8 +52,12 @@ public sealed class OddProvider : IAsyncDisposable
         app.MapPost("/redirect", (string target) => Results.Redirect(target));
         app.MapPost("/oversized", () => Results.Text(
             "{\"access_token\":\"" + new string('a', 1024 * 1024) + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}", "application/json"));
+        var answers = new ConcurrentDictionary<int, (int Status, string Json)>();
+        app.MapPost("/answer/{n:int}", (int n) => answers.TryGetValue(n, out var answer)
+            ? Results.Text(answer.Json, "application/json", statusCode: answer.Status)
+            : Results.NotFound());
         await app.StartAsync();
-        return new OddProvider(app, url);
+        return new OddProvider(app, url, answers);
     }
 
     public async ValueTask DisposeAsync()

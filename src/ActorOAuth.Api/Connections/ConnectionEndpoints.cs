@@ -120,13 +120,15 @@ public static partial class ConnectionEndpoints
         string id, AuthorizeRequest? request, ClaimsPrincipal user, IGrainFactory grains, IOptions<ActorOAuthOptions> options)
     {
         var connection = Connection(grains, user, id);
-        var returnUrl = request?.ReturnUrl;
-        if (returnUrl is not null && ReturnUrlProblem(returnUrl, user.Tenant(), options.Value) is { } problem)
+        var tenant = user.Tenant();
+        string? returnUrl = null;
+        if (request?.ReturnUrl is { } requested
+            && !ReturnUrls.TryNormalize(requested, options.Value.Tenants.TryGetValue(tenant, out var t) ? t.ReturnUrlOrigins : [], out returnUrl, out var problem))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["returnUrl"] = [problem] });
         }
 
-        var start = await connection.Authorize(options.Value.CallbackUrlFor(user.Tenant()), returnUrl);
+        var start = await connection.Authorize(options.Value.CallbackUrlFor(tenant), returnUrl);
         return TypedResults.Ok(new AuthorizeResponse(start.AuthorizationUrl, start.ExpiresAt));
     }
 
@@ -141,9 +143,9 @@ public static partial class ConnectionEndpoints
     public static async Task<Results<NoContent, ValidationProblem>> ReportError(string id, ErrorReport report, ClaimsPrincipal user, IGrainFactory grains)
     {
         var connection = Connection(grains, user, id);
-        if (string.IsNullOrWhiteSpace(report.Code) || report.Code.Length > 100 || report.Message is { Length: > 2000 })
+        if (ErrorReports.Validate(report) is { Count: > 0 } errors)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["A code of 1 to 100 characters is required; the message is at most 2000."] });
+            return TypedResults.ValidationProblem(errors);
         }
 
         await connection.ReportError(report.Code, report.Message);
@@ -209,19 +211,6 @@ public static partial class ConnectionEndpoints
 
     /// <summary>Kept as one object, so a request reads both types from the same write.</summary>
     private sealed record ConnectionGrainTypes(GrainType Grain, GrainInterfaceType Interface);
-
-    private static string? ReturnUrlProblem(string returnUrl, string tenant, ActorOAuthOptions options)
-    {
-        if (!Uri.TryCreate(returnUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || returnUrl.Length > ProviderUrlPolicy.MaxUrlLength)
-        {
-            return "The returnUrl must be an absolute http(s) URL.";
-        }
-
-        var allowed = options.Tenants.TryGetValue(tenant, out var t) ? t.ReturnUrlOrigins : [];
-        return allowed.Any(origin => Uri.TryCreate(origin, UriKind.Absolute, out var o) && Uri.Compare(o, uri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
-            ? null
-            : "The returnUrl's origin is not among this tenant's allowed origins (ActorOAuth:Tenants:{tenant}:ReturnUrlOrigins).";
-    }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$")]
     private static partial Regex ConnectionId();

@@ -56,6 +56,10 @@ public static class ConnectionSettingsValidator
             {
                 Add("scopes", $"At most {MaxScopes} scopes are allowed.");
             }
+            else if (scopes.Any(scope => scope is null))
+            {
+                Add("scopes", "A scope cannot be null.");
+            }
             else if (scopes.FirstOrDefault(scope => !IsScopeToken(scope)) is { } bad)
             {
                 Add("scopes", $"'{Truncate(bad)}' is not an RFC 6749 scope token (1 to {MaxScopeLength} printable ASCII characters without space, '\"' or '\\').");
@@ -72,12 +76,20 @@ public static class ConnectionSettingsValidator
             Add("refreshIntervalSeconds", "Between 60 and 31536000 seconds.");
         }
 
-        if (settings.Hidden?.FirstOrDefault(field => !HideableFields.Contains(field)) is { } unknown)
+        if (settings.Hidden?.Any(field => field is null) == true)
+        {
+            Add("hidden", "A hidden field cannot be null.");
+        }
+        else if (settings.Hidden?.FirstOrDefault(field => !HideableFields.Contains(field)) is { } unknown)
         {
             Add("hidden", $"'{Truncate(unknown)}' cannot be hidden; hideable fields: {string.Join(", ", HideableFields.Order())}.");
         }
 
-        if (settings.AuthorizeParams is { } parameters
+        if (NullValue(settings.AuthorizeParams) is { } nullParameter)
+        {
+            Add("authorizeParams", $"The value of '{Truncate(nullParameter)}' cannot be null.");
+        }
+        else if (settings.AuthorizeParams is { } parameters
             && (parameters.Count > MaxMetadataEntries || parameters.Any(p => p.Key.Length is 0 or > 100 || p.Value.Length > MaxMetadataValueLength)))
         {
             Add("authorizeParams", $"At most {MaxMetadataEntries} parameters, names of 1 to 100 characters, values of at most {MaxMetadataValueLength}.");
@@ -87,7 +99,11 @@ public static class ConnectionSettingsValidator
             Add("authorizeParams", $"'{Truncate(reserved)}' is set by ActorOAuth and cannot be overridden.");
         }
 
-        if (settings.Metadata is { } metadata
+        if (NullValue(settings.Metadata) is { } nullEntry)
+        {
+            Add("metadata", $"The value of '{Truncate(nullEntry)}' cannot be null.");
+        }
+        else if (settings.Metadata is { } metadata
             && (metadata.Count > MaxMetadataEntries || metadata.Any(p => p.Key.Length is 0 or > 100 || p.Value.Length > MaxMetadataValueLength)))
         {
             Add("metadata", $"At most {MaxMetadataEntries} entries, keys of 1 to 100 characters, values of at most {MaxMetadataValueLength}.");
@@ -113,6 +129,10 @@ public static class ConnectionSettingsValidator
             }
         }
     }
+
+    /// <summary>The first key whose value is null: JSON allows it although the type does not.</summary>
+    private static string? NullValue(IReadOnlyDictionary<string, string>? entries) =>
+        entries?.FirstOrDefault(entry => entry.Value is null).Key;
 
     private static bool IsScopeToken(string scope) =>
         scope.Length is > 0 and <= MaxScopeLength && scope.All(c => c is '!' or (>= '#' and <= '[') or (>= ']' and <= '~'));

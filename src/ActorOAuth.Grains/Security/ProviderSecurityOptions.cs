@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace ActorOAuth.Grains.Security;
 
 /// <summary>Which provider URLs and addresses ActorOAuth will talk to. Section <c>ActorOAuth:ProviderSecurity</c>.</summary>
@@ -17,6 +19,7 @@ public sealed class ProviderSecurityOptions
     /// </summary>
     public List<string> AllowedHosts { get; set; } = [];
 
-    /// <summary>The largest provider response read, in bytes. Default 64 KiB.</summary>
+    /// <summary>The largest provider response read, in bytes: 1 KiB to 16 MiB. Default 64 KiB.</summary>
+    [Range(1024, 16 * 1024 * 1024, ErrorMessage = "ActorOAuth:ProviderSecurity:MaxResponseBytes must be between {1} and {2}.")]
     public int MaxResponseBytes { get; set; } = 64 * 1024;
 }
