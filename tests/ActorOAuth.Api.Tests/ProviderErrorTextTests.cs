@@ -64,6 +64,36 @@ public sealed class ProviderErrorTextTests(ApiFixture fixture) : IAsyncLifetime
         Assert.All(lines, line => Assert.All(line.Texts(), text => Assert.True(text.IndexOfAny(Forbidden) < 0, $"{line.Category}: {text}")));
     }
 
+    [Fact]
+    public async Task Line_breaks_and_escape_sequences_in_the_callbacks_error_reach_no_log_line_connection_log_last_error_or_page()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        (await api.PutAsJsonAsync($"/api/connections/{id}", Settings())).EnsureSuccessStatusCode();
+        var authorize = await api.PostAsync($"/api/connections/{id}/authorize", null);
+        Assert.True(authorize.IsSuccessStatusCode, await authorize.Content.ReadAsStringAsync());
+        var start = await authorize.Content.ReadFromJsonAsync<JsonElement>();
+        var consented = await RunningSandbox.ConsentAsync(start.GetProperty("authorizationUrl").GetString()!, approve: true);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(consented.Query);
+        var logged = fixture.Logs.Entries.Count;
+        using var browser = new HttpClient { BaseAddress = new Uri(fixture.BaseUrl) };
+
+        var page = await browser.GetAsync("/callback?state=" + Uri.EscapeDataString(query["state"].ToString()) + "&iss=" + Uri.EscapeDataString(query["iss"].ToString())
+            + "&error=" + Uri.EscapeDataString("server_error\r\nINFO forged\u001b[2J")
+            + "&error_description=" + Uri.EscapeDataString("No.\r\n\u001b[31mred"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.DoesNotContain('\u001b', html);
+        Assert.DoesNotContain("\nINFO forged", html);
+        var lastError = (await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}")).GetProperty("lastError");
+        Assert.Equal("server_error__INFO forged_[2J", lastError.GetProperty("code").GetString());
+        Assert.Equal("No.___[31mred", lastError.GetProperty("message").GetString());
+        var log = (await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}/logs")).GetProperty("items").EnumerateArray();
+        Assert.All(log, entry => Assert.Equal(-1, entry.GetProperty("message").GetString()!.IndexOfAny(Forbidden)));
+        Assert.All(fixture.Logs.Entries.Skip(logged), line => Assert.All(line.Texts(), text => Assert.True(text.IndexOfAny(Forbidden) < 0, $"{line.Category}: {text}")));
+    }
+
     private object Settings(string? tokenUrl = null, string? revokeUrl = null) => new
     {
         provider = "sandbox",

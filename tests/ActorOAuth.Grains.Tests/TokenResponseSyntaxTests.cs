@@ -35,10 +35,10 @@ public sealed class TokenResponseSyntaxTests(ClusterFixture fixture) : IAsyncLif
         var grain = fixture.Grains.GetGrain<IConnectionGrain>(key);
         await grain.Save(fixture.SandboxSettings() with { TokenUrl = _odd.Answering(json) }, ClusterWithSandbox.RedirectUri);
 
-        var outcome = await grain.CompleteCallback(await ClusterFixture.ConsentAsync(grain, approve: true));
+        var outcome = await AuthorizationCallback.Complete(fixture.Grains, await ClusterFixture.ConsentAsync(grain, approve: true));
 
         Assert.False(outcome.Succeeded);
-        Assert.True(outcome.ProviderTokenEndpointFailed);
+        Assert.Equal(CallbackResult.TokenEndpointFailed, outcome.Result);
         Assert.Equal(ProviderClient.InvalidTokenResponse, outcome.ErrorCode);
         var state = await fixture.ReadStateAsync(key);
         Assert.Null(state.Tokens);
@@ -92,7 +92,7 @@ public sealed class TokenResponseSyntaxTests(ClusterFixture fixture) : IAsyncLif
         var json = $$"""{"access_token":"a.b-c_d~e+f/g= h","token_type":"{{tokenType}}","expires_in":3600}""";
         await grain.Save(fixture.SandboxSettings() with { TokenUrl = _odd.Answering(json) }, ClusterWithSandbox.RedirectUri);
 
-        var outcome = await grain.CompleteCallback(await ClusterFixture.ConsentAsync(grain, approve: true));
+        var outcome = await AuthorizationCallback.Complete(fixture.Grains, await ClusterFixture.ConsentAsync(grain, approve: true));
 
         Assert.True(outcome.Succeeded, $"{outcome.ErrorCode}: {outcome.ErrorDescription}");
         var token = await grain.GetAccessToken(forceRefresh: false);

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Security;
 using Duende.IdentityModel.Client;
 
 namespace ActorOAuth.Grains.Connections;
@@ -110,12 +111,15 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
             return new CallbackOutcome(CallbackResult.IssuerMismatch, "issuer_mismatch", "The response did not come from the expected provider.");
         }
 
-        if (callback.Error is { } error)
+        if (callback.Error is { } raw)
         {
+            // Whatever the browser brought is logged and shown only in RFC 6749's error characters.
+            var error = OAuthSyntax.SanitizeErrorCode(raw);
+            var description = OAuthSyntax.SanitizeDescription(callback.ErrorDescription);
             var denied = error == "access_denied";
             FailAuthorization(denied ? LifecycleEvent.AuthorizationDenied : LifecycleEvent.AuthorizationFailed,
-                error, callback.ErrorDescription, denied ? "authorization_denied" : "authorization_failed");
-            return new CallbackOutcome(denied ? CallbackResult.Denied : CallbackResult.ProviderError, error, callback.ErrorDescription);
+                error, description, denied ? "authorization_denied" : "authorization_failed");
+            return new CallbackOutcome(denied ? CallbackResult.Denied : CallbackResult.ProviderError, error, description);
         }
 
         if (string.IsNullOrEmpty(callback.Code))
