@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
 using Duende.IdentityModel.Client;
 using Microsoft.Extensions.Logging;
@@ -80,8 +81,8 @@ public sealed partial class ConnectionGrain(
             AppendLog("info", "settings_updated", "Settings updated; tokens kept.");
         }
 
+        await UpdateIndex(settingsSaved: true);
         await Persist();
-        await UpdateIndex();
         return new SaveResult(View(), created);
     }
 
@@ -104,7 +105,7 @@ public sealed partial class ConnectionGrain(
         store.State = new ConnectionState();
         _usedUnwritten = false;
         _lastUsedAt = null;
-        await GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Remove(ConnectionId);
+        await new TenantIndex(GrainFactory).Remove(Tenant, ConnectionId);
         _indexedStatus = null;
         DeactivateOnIdle();
     }
@@ -588,17 +589,30 @@ public sealed partial class ConnectionGrain(
         }
     }
 
-    /// <summary>Tells the tenant's index the status, unless this activation already did.</summary>
-    private async Task UpdateIndex()
+    /// <summary>
+    /// Pushes the connection's entry to the tenant's index when its status changed since this activation last did, or
+    /// settings were saved. Runs before the state write that stores the new revision; a failure is logged and the push
+    /// repeated with the next write.
+    /// </summary>
+    private async Task UpdateIndex(bool settingsSaved = false)
     {
-        if (_indexedStatus == State.Status)
+        if (!settingsSaved && _indexedStatus == State.Status)
         {
             return;
         }
 
-        var status = State.Status;
-        await GrainFactory.GetGrain<ITenantConnectionsGrain>(Tenant).Upsert(ConnectionId, status);
-        _indexedStatus = status;
+        var (status, settings) = (State.Status, State.Settings);
+        var entry = new IndexEntry(ConnectionId, status, settings.Provider, null, MetadataHash.Of(settings.Metadata), ++State.Revision);
+        try
+        {
+            await new TenantIndex(GrainFactory).Upsert(Tenant, entry);
+            _indexedStatus = status;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _indexedStatus = null;
+            LogIndexFailed(logger, e, this.GetPrimaryKeyString());
+        }
     }
 
     /// <summary>
@@ -607,6 +621,7 @@ public sealed partial class ConnectionGrain(
     /// </summary>
     private async Task Persist()
     {
+        await UpdateIndex();
         State.UpdatedAt = time.GetUtcNow();
         if (!await TryWrite(CancellationToken.None))
         {
@@ -717,6 +732,9 @@ public sealed partial class ConnectionGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Connection {Connection}: writing state failed; kept in memory and retrying")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string connection);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {Connection}: telling the tenant index failed; repeated with the next write")]
+    private static partial void LogIndexFailed(ILogger logger, Exception exception, string connection);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection {Connection}: state written after an earlier failure")]
     private static partial void LogWriteRecovered(ILogger logger, string connection);

@@ -40,6 +40,9 @@ public sealed class ConnectionState
 
     /// <summary>The provider advertises RFC 9207 <c>iss</c> in authorization responses, so a callback without it is refused.</summary>
     [Id(15)] public bool IssParameterRequired { get; set; }
+
+    /// <summary>Raised with every entry pushed to the tenant index, so the index can tell a late retry from news.</summary>
+    [Id(16)] public long Revision { get; set; }
 }
 
 /// <summary>One authorization attempt in flight. Only the hash of its <c>state</c> is kept.</summary>

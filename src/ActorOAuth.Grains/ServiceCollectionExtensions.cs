@@ -1,3 +1,4 @@
+using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,6 +14,7 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddActorOAuthGrains(this IServiceCollection services)
     {
         services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TenantIndexOptions>().BindConfiguration(TenantIndexOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddProviderUrlPolicy();
         services.TryAddSingleton<GuardedConnector>();
         services.TryAddTransient<ResponseSizeLimit>();
