@@ -9,6 +9,9 @@ namespace ActorOAuth.Grains.Index;
 /// </summary>
 public sealed class TenantIndex(IGrainFactory grains)
 {
+    /// <summary>The largest page <see cref="List"/> returns.</summary>
+    public const int MaxLimit = 10_000;
+
     /// <summary>
     /// Stores the connection's entry, unless the index holds one with a revision at least as high (a late retry);
     /// writes nothing when only the revision would change. <see cref="IndexEntry.Revision"/> starts at 1.
@@ -32,9 +35,10 @@ public sealed class TenantIndex(IGrainFactory grains)
     public async Task<ConnectionIdPage> List(string tenant, ConnectionFilter filter, string? cursor, int limit)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxLimit);
         // One more than asked: whether another candidate follows is then known, not guessed.
         var wanted = limit + 1;
-        var ids = new List<string>(Math.Min(wanted, 1_000));
+        var ids = new List<string>(wanted);
         var pageId = await Directory(tenant).Route(cursor ?? "");
         var walk = new Walk();
         while (true)
