@@ -125,7 +125,8 @@ public sealed class TenantIndexPageGrain(
         await Load();
         if (!Page.Exists || (!belowIsMine && string.CompareOrdinal(key, Page.LowKey) < 0))
         {
-            // Only a page created by a split that never completed can be reached without holding the key's range.
+            // Neither the directory nor a next pointer leads here (their pages exist and start at or below the key):
+            // start again from the leftmost page, which holds everything from the empty id up.
             return IndexPages.Root;
         }
 
