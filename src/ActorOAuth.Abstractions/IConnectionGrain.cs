@@ -81,21 +81,6 @@ public interface IAuthorizationStateGrain : IGrainWithStringKey
     Task Forget();
 }
 
-/// <summary>A tenant's index of its connections (id and status), for listing. Keyed by tenant.</summary>
-[Alias("ActorOAuth.ITenantConnectionsGrain")]
-public interface ITenantConnectionsGrain : IGrainWithStringKey
-{
-    [Alias("Upsert")]
-    Task Upsert(string connectionId, ConnectionStatus status);
-
-    [Alias("Remove")]
-    Task Remove(string connectionId);
-
-    /// <summary>Ids in ordinal order after <paramref name="cursor"/>, optionally of one status.</summary>
-    [Alias("List")]
-    Task<ConnectionIdPage> List(ConnectionStatus? status, string? cursor, int limit);
-}
-
 /// <summary>Grain keys: tenant and connection id joined by a slash.</summary>
 public static class ConnectionKeys
 {

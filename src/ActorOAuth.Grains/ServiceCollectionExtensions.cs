@@ -1,3 +1,4 @@
+using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,6 +15,7 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>());
+        services.AddOptions<TenantIndexOptions>().BindConfiguration(TenantIndexOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddProviderUrlPolicy();
         services.TryAddSingleton<GuardedConnector>();
         services.TryAddTransient<ResponseSizeLimit>();

@@ -44,6 +44,9 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
+    /// <summary>The co-hosted silo's grains, for what a test must set up behind the API's back.</summary>
+    public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
+
     public static string NewId() => $"api-{Interlocked.Increment(ref _next)}.sandbox";
 
     public async Task InitializeAsync()

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Index;
 using ActorOAuth.Testing;
 
 namespace ActorOAuth.Api.Tests;
@@ -190,6 +192,100 @@ public sealed class ConnectFlowApiTests(ApiFixture fixture)
         var configured = await api.GetFromJsonAsync<JsonElement>("/api/connections?status=configured&limit=200");
         Assert.Contains(configured.GetProperty("items").EnumerateArray(), c => c.GetProperty("id").GetString() == ids[0]);
         Assert.All(configured.GetProperty("items").EnumerateArray(), c => Assert.Equal("configured", c.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task Listing_filters_by_provider_by_metadata_and_by_both()
+    {
+        using var api = fixture.Client(ApiFixture.KeyB);
+        var customer = "customer-" + Guid.NewGuid().ToString("N");
+        object Sandbox(string? region = null) => new
+        {
+            provider = "sandbox", clientId = RunningSandbox.ClientId, clientSecret = RunningSandbox.ClientSecret,
+            metadata = region is null ? new Dictionary<string, string> { ["customer"] = customer } : new() { ["customer"] = customer, ["region"] = region },
+        };
+        object Custom() => new
+        {
+            authorizeUrl = fixture.Sandbox.AuthorizeUrl, tokenUrl = fixture.Sandbox.TokenUrl, clientId = RunningSandbox.ClientId,
+            metadata = new Dictionary<string, string> { ["customer"] = customer },
+        };
+        var sandbox = new[] { ApiFixture.NewId(), ApiFixture.NewId(), ApiFixture.NewId() };
+        var custom = new[] { ApiFixture.NewId(), ApiFixture.NewId() };
+        var otherCustomer = ApiFixture.NewId();
+        await PutAsync(api, sandbox[0], Sandbox("eu"));
+        await PutAsync(api, sandbox[1], Sandbox("us"));
+        await PutAsync(api, sandbox[2], Sandbox("eu"));
+        await PutAsync(api, custom[0], Custom());
+        await PutAsync(api, custom[1], Custom());
+        await PutAsync(api, otherCustomer, fixture.SandboxSettings());
+
+        var byCustomer = await ListAllAsync(api, $"metadata.customer={customer}", limit: 2);
+        var bySandboxAndCustomer = await ListAllAsync(api, $"provider=sandbox&metadata.customer={customer}", limit: 2);
+        var byTwoPairs = await ListAllAsync(api, $"provider=sandbox&metadata.customer={customer}&metadata.region=eu");
+        var bySandbox = await ListAllAsync(api, "provider=sandbox");
+
+        Assert.Equal(sandbox.Concat(custom).Order(StringComparer.Ordinal), byCustomer.Select(Id));
+        Assert.Equal(sandbox.Order(StringComparer.Ordinal), bySandboxAndCustomer.Select(Id));
+        Assert.All(bySandboxAndCustomer, c => Assert.Equal(customer, c.GetProperty("metadata").GetProperty("customer").GetString()));
+        Assert.Equal(new[] { sandbox[0], sandbox[2] }.Order(StringComparer.Ordinal), byTwoPairs.Select(Id));
+        Assert.Superset(sandbox.Append(otherCustomer).ToHashSet(), bySandbox.Select(Id).ToHashSet());
+        Assert.DoesNotContain(bySandbox, c => custom.Contains(Id(c)));
+        Assert.All(bySandbox, c => Assert.Equal("sandbox", c.GetProperty("provider").GetString()));
+    }
+
+    [Fact]
+    public async Task Listing_checks_every_candidate_against_its_connection_and_still_fills_the_page()
+    {
+        using var api = fixture.Client(ApiFixture.KeyB);
+        var customer = "customer-" + Guid.NewGuid().ToString("N");
+        var metadata = new Dictionary<string, string> { ["customer"] = customer };
+        var real = new[] { ApiFixture.NewId(), ApiFixture.NewId(), ApiFixture.NewId() };
+        foreach (var id in real)
+        {
+            await PutAsync(api, id, new { provider = "sandbox", clientId = RunningSandbox.ClientId, metadata });
+        }
+
+        // Candidates the index offers but the connections deny: ids that sort first and whose grains know nothing (an
+        // entry that outlived its connection), and a real connection the index believes has this customer.
+        var index = new TenantIndex(fixture.Grains);
+        foreach (var ghost in Enumerable.Range(0, 5).Select(i => $"a-ghost-{customer}-{i}"))
+        {
+            await index.Upsert("tenant-b", new IndexEntry(ghost, ConnectionStatus.Pending, "sandbox", null, MetadataHash.Of(metadata), 1));
+        }
+
+        var elsewhere = ApiFixture.NewId();
+        await PutAsync(api, elsewhere, fixture.SandboxSettings());
+        await index.Upsert("tenant-b", new IndexEntry(elsewhere, ConnectionStatus.Pending, "sandbox", null, MetadataHash.Of(metadata), long.MaxValue));
+
+        var first = await api.GetFromJsonAsync<JsonElement>($"/api/connections?metadata.customer={customer}&limit=2");
+        var all = await ListAllAsync(api, $"metadata.customer={customer}", limit: 2);
+
+        Assert.Equal(real.Order(StringComparer.Ordinal).Take(2), first.GetProperty("items").EnumerateArray().Select(Id));
+        Assert.Equal(JsonValueKind.String, first.GetProperty("next").ValueKind);
+        Assert.Equal(real.Order(StringComparer.Ordinal), all.Select(Id));
+    }
+
+    private static async Task PutAsync(HttpClient api, string id, object settings) =>
+        (await api.PutAsJsonAsync($"/api/connections/{id}", settings)).EnsureSuccessStatusCode();
+
+    private static string Id(JsonElement connection) => connection.GetProperty("id").GetString()!;
+
+    /// <summary>Every page of a listing; each page but the last is full.</summary>
+    private static async Task<List<JsonElement>> ListAllAsync(HttpClient api, string query, int limit = 200)
+    {
+        var items = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var page = await api.GetFromJsonAsync<JsonElement>($"/api/connections?{query}&limit={limit}{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}");
+            var got = page.GetProperty("items").EnumerateArray().ToList();
+            cursor = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetString();
+            Assert.True(cursor is null || got.Count == limit, "a page with more to come is full");
+            items.AddRange(got);
+        }
+        while (cursor is not null);
+
+        return items;
     }
 
     [Fact]

@@ -137,6 +137,12 @@ public sealed class HostileInputTests(ApiFixture fixture) : IAsyncLifetime
         yield return new("logs limit 0", c => c.A_("GET", "/api/connections/{id}/logs?limit=0"), 400, Contains: "limit");
         yield return new("logs limit 100000", c => c.A_("GET", "/api/connections/{id}/logs?limit=100000"), 400, Contains: "limit");
         yield return new("list with an unknown status", c => c.A_("GET", "/api/connections?status=bogus"), 400, Contains: "status");
+        yield return new("list with a metadata value of 1,001 characters", c => c.A_("GET", "/api/connections?metadata.customer=" + new string('v', 1001)), 400,
+            Contains: "\"metadata.customer\"");
+        yield return new("list with a metadata key of 101 characters", c => c.A_("GET", "/api/connections?metadata." + new string('k', 101) + "=v"), 400,
+            Contains: "\"metadata." + new string('k', 101) + "\"");
+        yield return new("list with a metadata key given twice", c => c.A_("GET", "/api/connections?metadata.customer=a&metadata.customer=b"), 400,
+            Contains: "\"metadata.customer\"");
         yield return new("id with an encoded slash", c => c.A_("GET", "/api/connections/a%2Fb"), 400, Contains: IdError);
         yield return new("id '..' (normalized away)", c => c.A_("GET", "/api/connections/%2E%2E"), 404);
         yield return new("id of 101 characters", c => c.A_("GET", "/api/connections/" + new string('a', 101)), 400, Contains: IdError);

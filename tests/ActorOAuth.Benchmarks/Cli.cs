@@ -25,12 +25,14 @@ internal static class Cli
                             --connections 100000  --hold S (pause S seconds while active, for dotnet-gcdump)
           connect-flow    authorize + callback + code exchange over HTTP, completed connections/s
                             --connections 30000  --duration 20  --concurrency 16,64
+          index           the tenant index with every connection in one tenant (in-process silo, storage counting
+                          the bytes it writes): seed, random status changes, full listing in pages of 200
+                            --sizes 1000,10000,100000  --changes 2000  --page-size 256  --concurrency 64 (seeding)
 
         common options:
           --no-pin        do not pin (by default the server side runs on CPU 1 and load generators on CPU 0)
           --per-tenant N  connections per tenant (one API key each): 1000 for the HTTP scenarios, 100 for
-                          the others (each tenant's index row is rewritten whole on every status change:
-                          seeding cost)
+                          the others
 
         helpers started by the scenarios (not for direct use): provider, pg-load, connect-load
         """;
@@ -62,6 +64,7 @@ internal static class Cli
             "refresh-storm" => RefreshStorm.RunAsync,
             "memory" => MemoryScenario.RunAsync,
             "connect-flow" => ConnectFlow.RunAsync,
+            "index" => IndexScenario.RunAsync,
             _ => null,
         };
         if (scenario is null)

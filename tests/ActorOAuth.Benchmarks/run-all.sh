@@ -21,7 +21,7 @@ wait_quiet() {
 }
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(token-fetch grain-read grain-read-unpinned refresh-storm memory connect-flow token-fetch-cluster)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(token-fetch grain-read grain-read-unpinned refresh-storm memory connect-flow index token-fetch-cluster)
 for s in "${scenarios[@]}"; do
   wait_quiet
   echo "== $s ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2

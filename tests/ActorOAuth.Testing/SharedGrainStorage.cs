@@ -41,6 +41,8 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
             (_, existing) => existing.ETag == grainState.ETag ? (data, etag) : throw Conflict(grainState.ETag, existing.ETag));
         grainState.ETag = etag;
         grainState.RecordExists = true;
+        Interlocked.Add(ref database.WrittenBytes, data.Length);
+        Interlocked.Increment(ref database.WrittenRows);
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -65,6 +67,14 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
         internal readonly ConcurrentDictionary<string, bool> UnwritableTypes = new();
         internal readonly ConcurrentDictionary<string, WriteHold> Held = new();
         internal long LastETag;
+        internal long WrittenBytes;
+        internal long WrittenRows;
+
+        /// <summary>The bytes of every row written so far (each write counts its whole row).</summary>
+        public long BytesWritten => Interlocked.Read(ref WrittenBytes);
+
+        /// <summary>The number of row writes so far.</summary>
+        public long Writes => Interlocked.Read(ref WrittenRows);
 
         /// <summary>Makes writes of this grain fail (a database outage) until <see cref="RestoreWrites(GrainId)"/>.</summary>
         public void FailWrites(GrainId grainId) => Unwritable[grainId.ToString()] = true;

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using ActorOAuth.Abstractions;
 using ActorOAuth.Api.Infrastructure;
-using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -47,29 +46,25 @@ public static partial class ConnectionEndpoints
     public static Ok<CallbackUrlResponse> GetCallbackUrl(ClaimsPrincipal user, IOptions<ActorOAuthOptions> options) =>
         TypedResults.Ok(new CallbackUrlResponse(options.Value.CallbackUrlFor(user.Tenant())));
 
+    /// <summary>
+    /// A page of the tenant's connections in id order, filtered by <c>status</c>, <c>provider</c>, <c>integration</c>
+    /// and any number of <c>metadata.{key}={value}</c> parameters (all must match).
+    /// </summary>
     public static async Task<Results<Ok<ConnectionListResponse>, ValidationProblem>> List(
-        ClaimsPrincipal user, IGrainFactory grains, string? status, string? cursor, int? limit)
+        ClaimsPrincipal user, IGrainFactory grains, HttpRequest request, string? status, string? provider, string? integration, string? cursor, int? limit)
     {
-        ConnectionStatus? filter = null;
-        if (!string.IsNullOrEmpty(status))
-        {
-            if (!Enum.TryParse<ConnectionStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["Use pending, configured, used, errored or disconnected."] });
-            }
-
-            filter = parsed;
-        }
-
+        var filter = ConnectionListing.Parse(status, provider, integration, request.Query, out var errors);
         if (limit is < 1 or > MaxPageSize)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"Between 1 and {MaxPageSize}."] });
+            errors["limit"] = [$"Between 1 and {MaxPageSize}."];
         }
 
-        var tenant = user.Tenant();
-        var page = await new TenantIndex(grains).List(tenant, new ConnectionFilter(filter), cursor, limit ?? DefaultPageSize);
-        var views = await Task.WhenAll(page.Ids.Select(id => View(grains.GetGrain<IConnectionGrain>(ConnectionKeys.For(tenant, id)))));
-        return TypedResults.Ok(new ConnectionListResponse([.. views.OfType<ConnectionView>()], page.Next));
+        if (filter is null || errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        return TypedResults.Ok(await ConnectionListing.Page(grains, user.Tenant(), filter, cursor, limit ?? DefaultPageSize));
     }
 
     public static async Task<Results<Created<ConnectionView>, Ok<ConnectionView>, ValidationProblem>> Put(
@@ -164,19 +159,6 @@ public static partial class ConnectionEndpoints
         }
 
         return TypedResults.Ok(new LogsResponse(await connection.GetLogs(limit ?? DefaultPageSize)));
-    }
-
-    /// <summary>A listed connection's view; null for an entry whose connection is gone or was never written.</summary>
-    private static async Task<ConnectionView?> View(IConnectionGrain connection)
-    {
-        try
-        {
-            return await connection.Get();
-        }
-        catch (ConnectionProblemException e) when (e.Kind == ConnectionProblemKind.NotFound)
-        {
-            return null;
-        }
     }
 
     /// <summary>

@@ -377,7 +377,7 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
         state.Status,
         state.Settings.Provider,
         Integration: null,
-        [.. (state.Settings.Metadata ?? new Dictionary<string, string>()).Select(p => Abstractions.IndexEntry.HashMetadata(p.Key, p.Value))],
+        MetadataHash.Of(state.Settings.Metadata),
         state.IndexRevision);
 
     private bool IsDue(DateTimeOffset now) => IsDue(State, now);
