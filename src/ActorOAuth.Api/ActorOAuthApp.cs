@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ActorOAuth.Api.Callback;
 using ActorOAuth.Api.Connections;
+using ActorOAuth.Api.Connections.Handout;
 using ActorOAuth.Api.Infrastructure;
 using ActorOAuth.Grains;
 using Microsoft.AspNetCore.Authentication;
@@ -22,6 +23,7 @@ public static class ActorOAuthApp
         builder.Services.AddSingleton<IValidateOptions<ActorOAuthOptions>, ActorOAuthOptionsValidator>();
 
         OrleansHosting.Configure(builder);
+        builder.AddTokenHandout();
         builder.Services.AddProviderUrlPolicy();
         SandboxHost.AddIfEnabled(builder);
 

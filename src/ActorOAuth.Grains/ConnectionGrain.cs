@@ -1,5 +1,6 @@
 using ActorOAuth.Abstractions;
 using ActorOAuth.Grains.Connections;
+using ActorOAuth.Grains.Handout;
 using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,11 +22,12 @@ public sealed class ConnectionGrain(
     JitterSource jitter,
     DeepCopier<ConnectionState> copier,
     IOptions<ConnectionOptions> options,
-    ILogger<ConnectionGrain> logger) : Grain, IConnectionGrain, IConnectionTurn, IRemindable
+    ILogger<ConnectionGrain> logger) : Grain, IConnectionGrain, IConnectionTurn, IRemindable, IConnectionHandout, IHandoutTurn, IIncomingGrainCallFilter
 {
     private readonly ConnectionOptions _options = options.Value;
     private ConnectionStore _store = null!;
     private ConnectionEffects _effects = null!;
+    private HandoutPublisher _handout = null!;
 
     /// <summary>The last fetch, those served from memory included (the state's is the last one taken in turn).</summary>
     private DateTimeOffset? _lastUsedAt;
@@ -42,10 +44,28 @@ public sealed class ConnectionGrain(
         _effects = new ConnectionEffects(this, GrainFactory, storage, _options, time, logger);
         _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, _effects.Sync);
         _effects.Unwritten = () => _store.Unwritten;
+        _handout = HandoutHosting.Publisher(ServiceProvider, this.GetPrimaryKeyString(), _options, time, logger);
+        _handout.Activated(State);
         return _effects.Activated();
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.Flush(reason, cancellationToken);
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (await _handout.DeactivatingAsync(State))
+        {
+            State.HandoutLeased = false;
+            _store.WriteBeforeDeactivation();
+        }
+
+        await _store.Flush(reason, cancellationToken);
+    }
+
+    /// <summary>Every call: a command withdraws the hand-outs before it runs; after any call but a read they are published again.</summary>
+    public Task Invoke(IIncomingGrainCallContext context) => HandoutPublisher.KindOf(context.MethodName) switch
+    {
+        HandoutPublisher.CallKind.Read => context.Invoke(),
+        var kind => AroundHandout(context, withdraw: kind == HandoutPublisher.CallKind.Change),
+    };
 
     public async Task<SaveResult> Save(ConnectionSettings settings, string callbackUrl)
     {
@@ -71,10 +91,11 @@ public sealed class ConnectionGrain(
         return new SaveResult(View(), created);
     }
 
-    public Task<ConnectionView> Get()
+    public async Task<ConnectionView> Get()
     {
         EnsureExists();
-        return Task.FromResult(View());
+        await _handout.CollectAsync();
+        return View();
     }
 
     public async Task Delete()
@@ -177,6 +198,38 @@ public sealed class ConnectionGrain(
         return fetched.Token;
     }
 
+    public async Task<HandoutGrant> Lease(IHandoutCache holder, bool forceRefresh, DateTimeOffset? lastFetchAt)
+    {
+        _handout.Fetched(lastFetchAt);
+        var token = await GetAccessToken(forceRefresh);
+        if (_handout.TryGrant(holder, State, _usedLoggedAt, out var needsFlag) is { } grant)
+        {
+            return grant;
+        }
+
+        return (needsFlag ? await this.AsReference<IHandoutTurn>().LeaseInTurn(holder) : null) ?? new HandoutGrant(token, default, TimeSpan.Zero);
+    }
+
+    public async Task<HandoutGrant?> LeaseInTurn(IHandoutCache holder)
+    {
+        if (!State.HandoutLeased && _handout.Grantable(State, _usedLoggedAt))
+        {
+            // Written before the first lease goes out, so a later activation knows to wait leases out.
+            var before = _store.Snapshot();
+            State.HandoutLeased = true;
+            try
+            {
+                await _store.Write(before);
+            }
+            catch (Exception e) when (e is ConnectionProblemException or Orleans.Storage.InconsistentStateException)
+            {
+                return null;
+            }
+        }
+
+        return _handout.TryGrant(holder, State, _usedLoggedAt, out _);
+    }
+
     public Task ReportError(string code, string? message) => Command(c => c.ReportError(code, message));
 
     public async Task<ConnectionView> Disconnect()
@@ -243,12 +296,31 @@ public sealed class ConnectionGrain(
             return;
         }
 
+        await _handout.WithdrawAsync();
+
         var result = await provider.Refresh(State.Settings, State.Tokens!, CancellationToken.None);
         Action<Connection> outcome = result.Tokens is { } tokens
             ? c => c.RefreshSucceeded(tokens, forced)
             : c => c.RefreshFailed(result.Error!);
         outcome(connection);
         await Keep(connection, outcome);
+    }
+
+    private async Task AroundHandout(IIncomingGrainCallContext context, bool withdraw)
+    {
+        if (withdraw)
+        {
+            await _handout.WithdrawAsync();
+        }
+
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            _handout.Publish(State, _usedLoggedAt);
+        }
     }
 
     private Connection Domain(ConnectionState? state = null) => new(state ?? State, _options, time, jitter);
@@ -310,7 +382,7 @@ public sealed class ConnectionGrain(
     private static ConnectionProblemException Invalid(string message) =>
         new(ConnectionProblemKind.Invalid, ProblemCodes.InvalidSettings, message);
 
-    private ConnectionView View() => ConnectionViews.From(ConnectionId, State, _lastUsedAt);
+    private ConnectionView View() => ConnectionViews.From(ConnectionId, State, HandoutPublisher.Later(_lastUsedAt, _handout.LastFetchAt));
 }
 
 /// <summary>The connection's calls to itself: not part of the contract clients hold (<see cref="IConnectionGrain"/>).</summary>

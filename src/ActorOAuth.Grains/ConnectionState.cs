@@ -50,6 +50,12 @@ public sealed class ConnectionState
 
     /// <summary>The highest <see cref="IndexRevision"/> the index confirmed; below it, the index still has to be told.</summary>
     [Id(17)] public long IndexedRevision { get; set; }
+
+    /// <summary>
+    /// An activation granted hand-out leases to API processes and has not withdrawn them all: the next activation waits
+    /// one lease (<c>ActorOAuth:Handout:Lease</c>) before its first change completes.
+    /// </summary>
+    [Id(50)] public bool HandoutLeased { get; set; }
 }
 
 /// <summary>One authorization attempt in flight. Only the hash of its <c>state</c> is kept.</summary>

@@ -1,3 +1,4 @@
+using ActorOAuth.Grains.Handout;
 using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,8 @@ public static class ServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>());
         services.AddOptions<TenantIndexOptions>().BindConfiguration(TenantIndexOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddProviderUrlPolicy();
+        services.AddHandoutOptions();
+        services.TryAddSingleton(new HandoutTable());
         services.TryAddSingleton<GuardedConnector>();
         services.TryAddTransient<ResponseSizeLimit>();
         services.TryAddSingleton(TimeProvider.System);

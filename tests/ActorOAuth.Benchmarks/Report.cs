@@ -70,8 +70,11 @@ internal static class Report
 /// <summary>
 /// <paramref name="AllocatedPerRequest"/>: bytes this process allocated per request (NaN when the server is another
 /// process). <paramref name="ForeignCpu"/>: CPU that processes not of this run took meanwhile, % of one core.
+/// <paramref name="CpuPerRequestUs"/>: CPU time this process spent per request, µs (NaN when the server is another
+/// process): less sensitive than req/s to what other processes take from the machine.
 /// </summary>
-internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCpu, double AllocatedPerRequest = double.NaN, double ForeignCpu = double.NaN)
+internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCpu, double AllocatedPerRequest = double.NaN, double ForeignCpu = double.NaN,
+    double CpuPerRequestUs = double.NaN)
 {
     /// <summary>A target left out with <c>--targets</c>.</summary>
     public static Measured None { get; } = new(new LoadResult(0, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0), double.NaN, double.NaN);
@@ -94,13 +97,16 @@ internal static class Measure
             var foreignBefore = Machine.ForeignTicks();
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var allocated = GC.GetTotalAllocatedBytes(precise: false);
+            var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             var result = await run();
+            var cpuUs = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds;
             var busy = Machine.Busy(before, Machine.CpuTimes());
             var foreign = (Machine.ForeignTicks() - foreignBefore) / clock.Elapsed.TotalSeconds; // ticks are 1/100 s
             var perRequest = inProcess && result.Requests > 0 ? (GC.GetTotalAllocatedBytes(precise: false) - allocated) / (double)result.Requests : double.NaN;
             if (foreign <= ForeignLimit || attempt == 3)
             {
-                return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore), perRequest, foreign);
+                var cpuPerRequest = inProcess && result.Requests > 0 ? cpuUs / result.Requests : double.NaN;
+                return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore), perRequest, foreign, cpuPerRequest);
             }
 
             Report.Step($"  other processes took {foreign:F0} % of a core during that run; measuring it again");

@@ -110,10 +110,11 @@ internal static class TokenFetch
         [
             c.ToString(System.Globalization.CultureInfo.InvariantCulture), name, Report.N(m.Load.Rps), Report.Ms(m.Load.P50Us), Report.Ms(m.Load.P99Us),
             Report.Ms(m.Load.P999Us), Report.N(m.Load.Errors), Report.Pct(m.ServerCpu), Report.Pct(m.LoadCpu),
-            double.IsNaN(m.AllocatedPerRequest) ? "" : Report.N(m.AllocatedPerRequest), Report.Pct(m.ForeignCpu),
+            double.IsNaN(m.AllocatedPerRequest) ? "" : Report.N(m.AllocatedPerRequest), double.IsNaN(m.CpuPerRequestUs) ? "" : Report.N(m.CpuPerRequestUs, 1),
+            Report.Pct(m.ForeignCpu),
         ];
         Report.Table($"Token fetch, {count:N0} connections, {bodyBytes}-byte body, {seconds} s per run (latency in ms)",
-            ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU", "bytes allocated/req", "others' CPU"],
+            ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU", "bytes allocated/req", "server CPU µs/req", "others' CPU"],
             levels.SelectMany(l => new[]
             {
                 Row(l.Concurrency, "(a) bare Kestrel", l.Bare),
@@ -175,6 +176,7 @@ internal static class TokenFetch
         serverCpu = Report.Round(m.ServerCpu, 0),
         loadCpu = Report.Round(m.LoadCpu, 0),
         allocatedBytesPerRequest = double.IsNaN(m.AllocatedPerRequest) ? (double?)null : Report.Round(m.AllocatedPerRequest, 0),
+        cpuUsPerRequest = double.IsNaN(m.CpuPerRequestUs) ? (double?)null : Report.Round(m.CpuPerRequestUs, 1),
         othersCpu = Report.Round(m.ForeignCpu, 0),
     };
 

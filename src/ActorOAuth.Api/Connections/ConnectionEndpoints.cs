@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Api.Connections.Handout;
 using ActorOAuth.Api.Infrastructure;
 using ActorOAuth.Grains.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -36,7 +37,7 @@ public static partial class ConnectionEndpoints
         one.MapGet("/", Get).WithName("GetConnection");
         one.MapDelete("/", Delete).WithName("DeleteConnection");
         one.MapPost("/authorize", Authorize).WithName("AuthorizeConnection");
-        one.MapPost("/token", Token).WithName("GetAccessToken").ProducesProblem(StatusCodes.Status409Conflict);
+        one.MapPost("/token", Token).WithName("GetAccessToken").Produces<TokenResponse>().ProducesProblem(StatusCodes.Status409Conflict);
         one.MapPost("/errors", ReportError).WithName("ReportConnectionError").ProducesProblem(StatusCodes.Status409Conflict);
         one.MapPost("/disconnect", Disconnect).WithName("DisconnectConnection");
         one.MapGet("/logs", Logs).WithName("GetConnectionLogs");
@@ -127,12 +128,17 @@ public static partial class ConnectionEndpoints
         return TypedResults.Ok(new AuthorizeResponse(start.AuthorizationUrl, start.ExpiresAt));
     }
 
-    public static async Task<Ok<TokenResponse>> Token(string id, TokenRequest? request, ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
+    /// <summary>
+    /// The hot path: a used, valid, not-due connection's token comes from memory without a grain call
+    /// (<see cref="TokenHandout"/>); anything else asks the connection. Either way the response is a <see cref="TokenBody"/>.
+    /// </summary>
+    public static ValueTask<IResult> Token(string id, TokenRequest? request, ClaimsPrincipal user, IGrainFactory grains, TokenHandout handout)
     {
-        var token = await Connection(grains, user, id).GetAccessToken(request?.ForceRefresh ?? false);
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.Pragma = "no-cache";
-        return TypedResults.Ok(new TokenResponse(token.AccessToken, token.TokenType, token.ExpiresAt, token.Scopes));
+        EnsureValidId(id);
+        var forceRefresh = request?.ForceRefresh ?? false;
+        return !forceRefresh && handout.TryServe(user.Tenant(), id) is { } served
+            ? ValueTask.FromResult(served)
+            : new(handout.FetchAsync(Connection(grains, user, id), user.Tenant(), id, forceRefresh));
     }
 
     public static async Task<Results<NoContent, ValidationProblem>> ReportError(string id, ErrorReport report, ClaimsPrincipal user, IGrainFactory grains)
@@ -171,11 +177,7 @@ public static partial class ConnectionEndpoints
     /// </summary>
     private static IConnectionGrain Connection(IGrainFactory grains, ClaimsPrincipal user, string id)
     {
-        if (!ConnectionId().IsMatch(id))
-        {
-            throw new InvalidFieldException("id", "A connection id is 1 to 100 characters: a letter or digit, then letters, digits, '.', '_', '~' or '-'.");
-        }
-
+        EnsureValidId(id);
         var key = ConnectionKeys.For(user.Tenant(), id);
         if (_connectionTypes is { } types)
         {
@@ -189,6 +191,14 @@ public static partial class ConnectionEndpoints
         }
 
         return grain;
+    }
+
+    private static void EnsureValidId(string id)
+    {
+        if (!ConnectionId().IsMatch(id))
+        {
+            throw new InvalidFieldException("id", "A connection id is 1 to 100 characters: a letter or digit, then letters, digits, '.', '_', '~' or '-'.");
+        }
     }
 
     /// <summary>Kept as one object, so a request reads both types from the same write.</summary>

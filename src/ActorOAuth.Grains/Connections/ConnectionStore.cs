@@ -80,6 +80,9 @@ internal sealed partial class ConnectionStore(
             new GrainTimerCreationOptions(options.UsedWriteDelay * jitter.NextDouble(), Timeout.InfiniteTimeSpan));
     }
 
+    /// <summary>A change that only has to be written before the activation goes (carried by an earlier write, or by <see cref="Flush"/>).</summary>
+    public void WriteBeforeDeactivation() => _usedUnwritten = true;
+
     /// <summary>Deletes the row; a failure leaves everything as it was and answers 503.</summary>
     public async Task Clear()
     {

@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace ActorOAuth.Grains.Handout;
+
+/// <summary>
+/// One connection's hand-outs outside its grain: the entry in its silo's <see cref="HandoutTable"/> (read by the
+/// co-hosted API) and the leases held by API processes in cluster mode (<see cref="IHandoutCache"/>). Both exist only
+/// while the connection is servable as it is (used, valid, not due, its <c>used</c> entry logged within the interval),
+/// and both are withdrawn before any change of the connection runs: the table entry synchronously, every lease by its
+/// holder's confirmation or, when a holder does not answer, by waiting until that lease has run out. So once a change
+/// has answered, nothing hands out what it replaced.
+/// </summary>
+/// <remarks>
+/// Leases are timed on the monotonic clock (real time, even when grain time is simulated): a holder counts its lease
+/// from the moment it sent its request, so it ends before the one counted here. A silo that dies takes its holders
+/// list with it; <see cref="ConnectionState.HandoutLeased"/> (written before the first lease of an activation, cleared
+/// when a deactivation withdrew them all) tells the next activation to wait out one lease before its first change.
+/// </remarks>
+internal sealed partial class HandoutPublisher(
+    string key,
+    HandoutTable table,
+    HandoutOptions options,
+    ConnectionOptions connectionOptions,
+    TimeProvider time,
+    ILogger logger)
+{
+    private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly Dictionary<GrainId, (IHandoutCache Holder, long Until)> _holders = [];
+    private HandoutEntry? _local;
+    private TokenSet? _localTokens;
+    private DateTimeOffset? _lastFetchAt;
+    private long _inheritedUntil;
+
+    /// <summary>A change is under way: no lease is granted until it has finished (<see cref="Publish"/>).</summary>
+    private bool _changing;
+
+    /// <summary>What a call does to the hand-outs.</summary>
+    public enum CallKind
+    {
+        /// <summary>Reads: serves tokens or views, changes nothing.</summary>
+        Read,
+
+        /// <summary>A fetch in turn, a lease in turn or a reminder tick: withdraws only if it refreshes, publishes after.</summary>
+        Fetch,
+
+        /// <summary>A command: withdraws before it runs, publishes after.</summary>
+        Change,
+    }
+
+    /// <summary>The last fetch served outside the grain (table or leases), as far as collected.</summary>
+    public DateTimeOffset? LastFetchAt => Later(_lastFetchAt, _local?.LastFetchAt);
+
+    public static CallKind KindOf(string method) => method switch
+    {
+        nameof(IConnectionGrain.GetAccessToken) or nameof(IConnectionHandout.Lease) or nameof(IConnectionGrain.Get) or nameof(IConnectionGrain.GetLogs) => CallKind.Read,
+        nameof(IConnectionTurn.FetchInTurn) or nameof(IHandoutTurn.LeaseInTurn) or nameof(IRemindable.ReceiveReminder) => CallKind.Fetch,
+        _ => CallKind.Change,
+    };
+
+    /// <summary>On activation: leases an earlier activation may have left are waited out before the first change.</summary>
+    public void Activated(ConnectionState state)
+    {
+        if (state.HandoutLeased)
+        {
+            _inheritedUntil = Stopwatch.GetTimestamp() + Ticks(options.Lease + Margin);
+        }
+    }
+
+    /// <summary>After a call that may have changed the connection: the table entry as the state now allows, leases granted again.</summary>
+    public void Publish(ConnectionState state, DateTimeOffset? usedLoggedAt)
+    {
+        _changing = false;
+        if (!table.LocalReads || !options.Enabled)
+        {
+            return;
+        }
+
+        if (ServeUntil(state, usedLoggedAt) is not { } until)
+        {
+            WithdrawLocal();
+            return;
+        }
+
+        // The same tokens and no change since: the entry (and the API's rendering of it) stays, only its limit moves.
+        if (_local is { Withdrawn: false } current && ReferenceEquals(_localTokens, state.Tokens))
+        {
+            current.ExtendTo(until);
+            return;
+        }
+
+        WithdrawLocal();
+        _local = new HandoutEntry(Connection.Handout(state.Tokens!), until);
+        _localTokens = state.Tokens;
+        table.Publish(key, _local);
+    }
+
+    /// <summary>Before a change: the table entry goes at once, every lease is withdrawn or waited out.</summary>
+    public async Task WithdrawAsync()
+    {
+        _changing = true;
+        WithdrawLocal();
+        if (_holders.Count > 0)
+        {
+            await WithdrawRemoteAsync(waitOut: true);
+        }
+
+        if (_inheritedUntil != 0)
+        {
+            if (Remaining(_inheritedUntil) is var left && left > TimeSpan.Zero)
+            {
+                await Task.Delay(left);
+            }
+
+            _inheritedUntil = 0;
+        }
+    }
+
+    /// <summary>
+    /// On deactivation: everything withdrawn, without waiting for holders that do not answer (the next activation waits
+    /// them out). True when every lease is known to be gone, so the state's lease flag may be cleared.
+    /// </summary>
+    public async Task<bool> DeactivatingAsync(ConnectionState state)
+    {
+        _changing = true;
+        WithdrawLocal();
+        var answered = _holders.Count == 0 || await WithdrawRemoteAsync(waitOut: false);
+        return state.HandoutLeased && answered && Remaining(_inheritedUntil) <= TimeSpan.Zero;
+    }
+
+    /// <summary>Whether a lease may be granted now (it may still need the lease flag written first).</summary>
+    public bool Grantable(ConnectionState state, DateTimeOffset? usedLoggedAt) =>
+        options.Enabled && !_changing && ServeUntil(state, usedLoggedAt) is not null;
+
+    /// <summary>
+    /// A lease for <paramref name="holder"/> on the current state, or null: not grantable now, or (<paramref name="needsFlag"/>)
+    /// not before the lease flag is written, in turn.
+    /// </summary>
+    public HandoutGrant? TryGrant(IHandoutCache holder, ConnectionState state, DateTimeOffset? usedLoggedAt, out bool needsFlag)
+    {
+        needsFlag = false;
+        if (!options.Enabled || _changing || ServeUntil(state, usedLoggedAt) is not { } until)
+        {
+            return null;
+        }
+
+        if (!state.HandoutLeased)
+        {
+            needsFlag = true;
+            return null;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        foreach (var (id, lease) in _holders.Where(h => h.Value.Until <= now).ToList())
+        {
+            _holders.Remove(id);
+        }
+
+        _holders[holder.GetGrainId()] = (holder, now + Ticks(options.Lease));
+        var token = _local is { Withdrawn: false } local && ReferenceEquals(_localTokens, state.Tokens) ? local.Token : Connection.Handout(state.Tokens!);
+        return new HandoutGrant(token, until, options.Lease);
+    }
+
+    /// <summary>A holder's last fetch, reported with its lease request.</summary>
+    public void Fetched(DateTimeOffset? at) => _lastFetchAt = Later(_lastFetchAt, at);
+
+    /// <summary>Asks the holders for their last fetch (for a view's exact <c>lastUsedAt</c>); one that does not answer soon is skipped.</summary>
+    public async Task CollectAsync()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var live = _holders.Values.Where(h => h.Until > now).ToList();
+        if (live.Count == 0)
+        {
+            return;
+        }
+
+        await Task.WhenAll(live.Select(async h =>
+        {
+            try
+            {
+                Fetched(await h.Holder.LastFetch(key).WaitAsync(CollectTimeout));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogCollectFailed(logger, e, key);
+            }
+        }));
+    }
+
+    /// <summary>
+    /// Until when the connection's token may be handed out as it is: the token's expiry, its refresh due time, or when
+    /// the next <c>used</c> entry is due, whichever is first; null when it may not be now (<see cref="Connection.ServableAsIs"/>).
+    /// </summary>
+    private DateTimeOffset? ServeUntil(ConnectionState state, DateTimeOffset? usedLoggedAt)
+    {
+        var now = time.GetUtcNow();
+        if (usedLoggedAt is not { } logged || !Connection.ServableAsIs(state, now))
+        {
+            return null;
+        }
+
+        var until = logged + connectionOptions.UsedLogInterval;
+        var tokens = state.Tokens!;
+        if (tokens.ExpiresAt is { } expiry && expiry < until)
+        {
+            until = expiry;
+        }
+
+        if (tokens.RefreshToken is not null && state.Refresh.NextAt is { } next && next < until)
+        {
+            until = next;
+        }
+
+        return until > now ? until : null;
+    }
+
+    private void WithdrawLocal()
+    {
+        if (_local is { } entry)
+        {
+            table.Withdraw(key, entry);
+            _lastFetchAt = Later(_lastFetchAt, entry.LastFetchAt);
+            _local = null;
+            _localTokens = null;
+        }
+    }
+
+    /// <returns>Whether every holder whose lease had not ended confirmed.</returns>
+    private async Task<bool> WithdrawRemoteAsync(bool waitOut)
+    {
+        var holders = _holders.Values.ToList();
+        _holders.Clear();
+        var answered = true;
+        await Task.WhenAll(holders.Select(async h =>
+        {
+            var left = Remaining(h.Until);
+            if (left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            try
+            {
+                Fetched(await h.Holder.Withdraw(key).WaitAsync(left));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                answered = false;
+                LogWithdrawUnconfirmed(logger, e, key, waitOut);
+                if (waitOut && Remaining(h.Until) is var rest && rest > TimeSpan.Zero)
+                {
+                    await Task.Delay(rest + Margin);
+                }
+            }
+        }));
+        return answered;
+    }
+
+    private static TimeSpan Remaining(long until) => until == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    public static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning,
+        Message = "Connection {Connection}: an API process did not confirm withdrawing its hand-out lease (waiting until it ends: {WaitingOut})")]
+    private static partial void LogWithdrawUnconfirmed(ILogger logger, Exception exception, string connection, bool waitingOut);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Debug, Message = "Connection {Connection}: an API process did not report its last fetch in time")]
+    private static partial void LogCollectFailed(ILogger logger, Exception exception, string connection);
+}
+
+/// <summary>The connection's hand-out calls to itself, in turn.</summary>
+[Alias("ActorOAuth.IHandoutTurn")]
+public interface IHandoutTurn : IGrainWithStringKey
+{
+    /// <summary>Writes the lease flag (a first lease of this activation), then grants; null when no lease can be had now.</summary>
+    [Alias("LeaseInTurn")]
+    Task<HandoutGrant?> LeaseInTurn(IHandoutCache holder);
+}

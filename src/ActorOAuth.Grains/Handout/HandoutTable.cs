@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using ActorOAuth.Abstractions;
+
+namespace ActorOAuth.Grains.Handout;
+
+/// <summary>
+/// The silo's table of token hand-outs that need no grain call, one entry per used, valid, not-due connection active
+/// on this silo, published and withdrawn only by the connection itself (<see cref="HandoutPublisher"/>). The API
+/// co-hosted in the same process (the embedded default) reads it directly. A silo without such a reader keeps it
+/// empty (<see cref="LocalReads"/>).
+/// </summary>
+public sealed class HandoutTable(bool localReads = false)
+{
+    private readonly ConcurrentDictionary<string, HandoutEntry> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Whether something in this process reads the table (otherwise connections publish nothing here).</summary>
+    public bool LocalReads { get; } = localReads;
+
+    public int Count => _entries.Count;
+
+    /// <summary>The entry of <c>{tenant}/{connectionId}</c>, or null; the key is put together on the stack.</summary>
+    public HandoutEntry? Find(string tenant, string connectionId)
+    {
+        var length = tenant.Length + 1 + connectionId.Length;
+        if (length > 512)
+        {
+            return null;
+        }
+
+        Span<char> key = stackalloc char[length];
+        tenant.CopyTo(key);
+        key[tenant.Length] = '/';
+        connectionId.CopyTo(key[(tenant.Length + 1)..]);
+        return _entries.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var entry) ? entry : null;
+    }
+
+    internal void Publish(string key, HandoutEntry entry) => _entries[key] = entry;
+
+    /// <summary>Removes <paramref name="entry"/> (only that one) and marks it withdrawn, so a reader holding it stops too.</summary>
+    internal void Withdraw(string key, HandoutEntry entry)
+    {
+        entry.MarkWithdrawn();
+        _entries.TryRemove(KeyValuePair.Create(key, entry));
+    }
+}
+
+/// <summary>
+/// One connection's published hand-out: the very <see cref="AccessTokenResult"/> its grain would answer, until when it
+/// may be handed out (the token's expiry, its refresh due time or the next <c>used</c> entry, whichever is first), and
+/// the time of the last fetch served from it, which the connection collects for <c>lastUsedAt</c>.
+/// </summary>
+public sealed class HandoutEntry(AccessTokenResult token, DateTimeOffset serveUntil)
+{
+    private long _serveUntilTicks = serveUntil.UtcTicks;
+    private long _lastFetchTicks;
+    private int _withdrawn;
+
+    public AccessTokenResult Token { get; } = token;
+
+    /// <summary>A slot for the reader's rendering of <see cref="Token"/> (the API's response), made once per entry.</summary>
+    public object? Rendered { get; set; }
+
+    public DateTimeOffset ServeUntil => new(Volatile.Read(ref _serveUntilTicks), TimeSpan.Zero);
+
+    public bool Withdrawn => Volatile.Read(ref _withdrawn) != 0;
+
+    /// <summary>The last fetch served from this entry, if any.</summary>
+    public DateTimeOffset? LastFetchAt => Volatile.Read(ref _lastFetchTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// Whether the token may be handed out at <paramref name="now"/>; if so the fetch is counted. The fetch is recorded
+    /// before the withdrawn flag is read, and the connection marks the entry withdrawn before it reads the last fetch,
+    /// so every fetch served from the entry is seen by its connection.
+    /// </summary>
+    public bool TryServe(DateTimeOffset now)
+    {
+        var ticks = now.UtcTicks;
+        if (ticks >= Volatile.Read(ref _serveUntilTicks))
+        {
+            return false;
+        }
+
+        long seen;
+        while ((seen = Volatile.Read(ref _lastFetchTicks)) < ticks && Interlocked.CompareExchange(ref _lastFetchTicks, ticks, seen) != seen)
+        {
+        }
+
+        return Volatile.Read(ref _withdrawn) == 0;
+    }
+
+    internal void ExtendTo(DateTimeOffset serveUntil) => Volatile.Write(ref _serveUntilTicks, serveUntil.UtcTicks);
+
+    internal void MarkWithdrawn() => Interlocked.Exchange(ref _withdrawn, 1);
+}
