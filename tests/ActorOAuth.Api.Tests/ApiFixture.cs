@@ -44,6 +44,12 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
+    /// <summary>Every call the co-hosted silo's grains received.</summary>
+    public GrainCallCounter GrainCalls { get; } = new();
+
+    /// <summary>The API's (and its silo's) services.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The co-hosted silo's grains, for what a test must set up behind the API's back.</summary>
     public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
 
@@ -81,6 +87,7 @@ public sealed class ApiFixture : IAsyncLifetime
             builder.Services.AddHttpClient(ProviderClient.HttpClientName).AddHttpMessageHandler(() => ProviderCalls.CreateHandler(TimeProvider.System));
             // In place of the in-memory storage: the same behaviour (ETags checked), plus failures on demand.
             builder.Services.AddGrainStorage(GrainStorage.Name, (services, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(services, Storage));
+            builder.Services.AddSingleton<IIncomingGrainCallFilter>(GrainCalls);
         });
         await _app.StartAsync();
     }
