@@ -8,7 +8,8 @@ namespace ActorOAuth.Cluster.Tests;
 
 /// <summary>
 /// Real cluster-mode hosts in this process against one PostgreSQL database: any number of <see cref="SiloHost"/>
-/// silos and one <see cref="ActorOAuthApp"/> in cluster mode (a pure Orleans client). Each host has its own ports.
+/// silos and <see cref="ActorOAuthApp"/>s in cluster mode (pure Orleans clients): <see cref="Api"/>, and any number more
+/// (<see cref="StartAnotherApiAsync"/>). Each host has its own ports.
 /// </summary>
 public sealed class LocalCluster(string connectionString, string clusterId) : IAsyncDisposable
 {
@@ -30,6 +31,7 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
     public const string Tenant = "cluster-tenant";
 
     private readonly List<WebApplication> _silos = [];
+    private readonly List<WebApplication> _otherApis = [];
 
     /// <summary>Encryption settings every silo started from now on gets (key id → base64 key, and the active id).</summary>
     public Dictionary<string, string> Keys { get; set; } = new() { ["k1"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i + 1)).ToArray()) };
@@ -42,6 +44,9 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
     public IReadOnlyList<WebApplication> Silos => _silos;
 
     public WebApplication? Api { get; private set; }
+
+    /// <summary>The API processes started by <see cref="StartAnotherApiAsync"/>.</summary>
+    public IReadOnlyList<WebApplication> OtherApis => _otherApis;
 
     public string ApiUrl { get; } = $"http://127.0.0.1:{RunningSandbox.FreePort()}";
 
@@ -83,22 +88,33 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
         return silo;
     }
 
-    public async Task StartApiAsync()
+    public async Task StartApiAsync() => Api = await StartApiAtAsync(ApiUrl);
+
+    /// <summary>One more API process on a port of its own; returns its base URL.</summary>
+    public async Task<string> StartAnotherApiAsync()
+    {
+        var url = $"http://127.0.0.1:{RunningSandbox.FreePort()}";
+        _otherApis.Add(await StartApiAtAsync(url));
+        return url;
+    }
+
+    private async Task<WebApplication> StartApiAtAsync(string url)
     {
         var settings = new Dictionary<string, string>
         {
-            ["urls"] = ApiUrl,
+            ["urls"] = url,
             ["ActorOAuth:Mode"] = "Cluster",
             ["ActorOAuth:Cluster:ConnectionString"] = connectionString,
             ["ActorOAuth:Cluster:ClusterId"] = clusterId,
             ["ActorOAuth:Cluster:ResponseTimeout"] = "00:00:10",
-            ["ActorOAuth:PublicBaseUrl"] = ApiUrl,
+            ["ActorOAuth:PublicBaseUrl"] = url,
             [$"ActorOAuth:ApiKeys:{ApiKey}"] = Tenant,
             ["ActorOAuth:ProviderSecurity:AllowLoopback"] = "true",
             ["ActorOAuth:Sandbox:Enabled"] = "false",
         };
-        Api = ActorOAuthApp.Build(Arguments(settings));
-        await Api.StartAsync();
+        var api = ActorOAuthApp.Build(Arguments(settings));
+        await api.StartAsync();
+        return api;
     }
 
     public IClusterClient Client => Api!.Services.GetRequiredService<IClusterClient>();
@@ -118,8 +134,23 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
         await silo.DisposeAsync();
     }
 
+    /// <summary>Stops one of <see cref="OtherApis"/> (it withdraws nothing on the way out: its leases just end with it).</summary>
+    public async Task StopAnotherApiAsync(WebApplication api)
+    {
+        _otherApis.Remove(api);
+        await api.StopAsync();
+        await api.DisposeAsync();
+    }
+
     public async Task StopApiAsync()
     {
+        foreach (var other in _otherApis)
+        {
+            await other.StopAsync();
+            await other.DisposeAsync();
+        }
+
+        _otherApis.Clear();
         if (Api is not null)
         {
             await Api.StopAsync();
