@@ -16,6 +16,8 @@ internal static class Cli
                           per request) and the raw primary-key read through Npgsql
                             --connections 10000  --duration 30  --concurrency 16,64,256  --warmup 15
                             --targets bare,actor,db,pg  --cluster (grains in a PostgreSQL-backed silo started by deploy/local/up.sh)
+                            --handout off (every fetch calls its connection, ActorOAuth:Handout:Enabled=false: the path before
+                            the hand-out table, for an A/B within one run)
           grain-read      in-process token reads straight on the grain (no HTTP)
                             --connections 10000  --duration 10  --concurrency 16,64,256
           refresh-storm   connections whose tokens expire within the same few minutes, until each refreshed twice
@@ -28,6 +30,10 @@ internal static class Cli
           index           the tenant index with every connection in one tenant (in-process silo, storage counting
                           the bytes it writes): seed, random status changes, full listing in pages of 200
                             --sizes 1000,10000,100000  --changes 2000  --page-size 256  --concurrency 64 (seeding)
+
+          charts          an SVG chart per result and summary.md (Markdown tables, targets) from the scenario logs
+                          of a run-all.sh directory (the last JSON line of each *.log)
+                            --in /tmp/actoroauth-bench  --out (default: the same directory)
 
         common options:
           --no-pin        do not pin (by default the server side runs on CPU 1 and load generators on CPU 0)
@@ -55,6 +61,8 @@ internal static class Cli
                 return await PgLoad.RunAsync(options);
             case "connect-load":
                 return await ConnectLoad.RunAsync(options);
+            case "charts":
+                return Charts.Run(options);
         }
 
         Func<Options, CancellationToken, Task>? scenario = command switch

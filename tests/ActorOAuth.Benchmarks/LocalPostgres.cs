@@ -32,7 +32,8 @@ internal sealed class LocalPostgres : IAsyncDisposable
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    public static async Task<LocalPostgres> StartAsync(bool cluster, IEnumerable<(string Key, string Tenant)> apiKeys, CancellationToken cancellationToken)
+    /// <param name="apiSettings">More settings (<c>Key:Sub=value</c>) for the cluster's API process.</param>
+    public static async Task<LocalPostgres> StartAsync(bool cluster, IEnumerable<(string Key, string Tenant)> apiKeys, CancellationToken cancellationToken, IEnumerable<string>? apiSettings = null)
     {
         var state = $"/tmp/actoroauth-bench-{Environment.ProcessId}";
         var start = Script(state, cluster ? "up.sh" : "postgres.sh");
@@ -47,6 +48,12 @@ internal sealed class LocalPostgres : IAsyncDisposable
             foreach (var (key, tenant) in apiKeys)
             {
                 start.Environment[$"ActorOAuth__ApiKeys__{key}"] = tenant;
+            }
+
+            foreach (var setting in apiSettings ?? [])
+            {
+                var eq = setting.IndexOf('=');
+                start.Environment[setting[..eq].Replace(":", "__")] = setting[(eq + 1)..];
             }
         }
         else
