@@ -22,7 +22,7 @@ public sealed class ConnectionGrain(
     JitterSource jitter,
     DeepCopier<ConnectionState> copier,
     IOptions<ConnectionOptions> options,
-    ILogger<ConnectionGrain> logger) : Grain, IConnectionGrain, IConnectionTurn, IRemindable, IConnectionHandout, IHandoutTurn, IIncomingGrainCallFilter
+    ILogger<ConnectionGrain> logger) : Grain, IConnectionGrain, IConnectionTurn, IRemindable, IConnectionHandout, IHandoutTurn
 {
     private readonly ConnectionOptions _options = options.Value;
     private ConnectionStore _store = null!;
@@ -59,13 +59,6 @@ public sealed class ConnectionGrain(
 
         await _store.Flush(reason, cancellationToken);
     }
-
-    /// <summary>Every call: a command withdraws the hand-outs before it runs; after any call but a read they are published again.</summary>
-    public Task Invoke(IIncomingGrainCallContext context) => HandoutPublisher.KindOf(context.MethodName) switch
-    {
-        HandoutPublisher.CallKind.Read => context.Invoke(),
-        var kind => AroundHandout(context, withdraw: kind == HandoutPublisher.CallKind.Change),
-    };
 
     public async Task<SaveResult> Save(ConnectionSettings settings, string callbackUrl)
     {
@@ -119,7 +112,9 @@ public sealed class ConnectionGrain(
         return await Command(c => c.StartAuthorization(redirectUri, returnUrl));
     }
 
-    public async Task<CallbackOutcome> CompleteCallback(string stateHash, CallbackRequest callback)
+    public Task<CallbackOutcome> CompleteCallback(string stateHash, CallbackRequest callback) => Changing(() => Callback(stateHash, callback));
+
+    private async Task<CallbackOutcome> Callback(string stateHash, CallbackRequest callback)
     {
         var before = _store.Snapshot();
         var connection = Domain();
@@ -171,7 +166,9 @@ public sealed class ConnectionGrain(
         return new(Connection.Handout(State.Tokens!));
     }
 
-    public async Task<AccessTokenResult> FetchInTurn(bool forceRefresh)
+    public Task<AccessTokenResult> FetchInTurn(bool forceRefresh) => Published(Fetch(forceRefresh));
+
+    private async Task<AccessTokenResult> Fetch(bool forceRefresh)
     {
         var plan = Domain().PlanFetch(forceRefresh);
         if (plan != FetchPlan.Serve)
@@ -227,7 +224,9 @@ public sealed class ConnectionGrain(
             }
         }
 
-        return _handout.TryGrant(holder, State, _usedLoggedAt, out _);
+        var grant = _handout.TryGrant(holder, State, _usedLoggedAt, out _);
+        PublishHandout();
+        return grant;
     }
 
     public Task ReportError(string code, string? message) => Command(c => c.ReportError(code, message));
@@ -265,11 +264,13 @@ public sealed class ConnectionGrain(
         return Task.FromResult(newestFirst);
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Published(Reminded(reminderName, status));
+
+    private async Task<bool> Reminded(string reminderName, TickStatus status)
     {
         if (reminderName != RefreshScheduler.ReminderName)
         {
-            return;
+            return false;
         }
 
         switch (Domain().ReminderTicked())
@@ -284,6 +285,8 @@ public sealed class ConnectionGrain(
                 await Refresh(forced: false);
                 break;
         }
+
+        return true;
     }
 
     /// <summary>One refresh, if the schedule and budget allow a provider call; its outcome is never dropped.</summary>
@@ -306,22 +309,27 @@ public sealed class ConnectionGrain(
         await Keep(connection, outcome);
     }
 
-    private async Task AroundHandout(IIncomingGrainCallContext context, bool withdraw)
+    /// <summary>A change: every hand-out withdrawn before it runs (see <see cref="HandoutPublisher"/>), published again after.</summary>
+    private async Task<T> Changing<T>(Func<Task<T>> change)
     {
-        if (withdraw)
-        {
-            await _handout.WithdrawAsync();
-        }
+        await _handout.WithdrawAsync();
+        return await Published(change());
+    }
 
+    /// <summary>A call that may have changed the connection: its hand-outs published again as the state now allows.</summary>
+    private async Task<T> Published<T>(Task<T> call)
+    {
         try
         {
-            await context.Invoke();
+            return await call;
         }
         finally
         {
-            _handout.Publish(State, _usedLoggedAt);
+            PublishHandout();
         }
     }
+
+    private void PublishHandout() => _handout.Publish(State, _usedLoggedAt);
 
     private Connection Domain(ConnectionState? state = null) => new(state ?? State, _options, time, jitter);
 
@@ -332,14 +340,14 @@ public sealed class ConnectionGrain(
     });
 
     /// <summary>A command: the change, then its write (rolled back with a 503 when storage refuses), then its effects.</summary>
-    private async Task<T> Command<T>(Func<Connection, T> change)
+    private Task<T> Command<T>(Func<Connection, T> change) => Changing(async () =>
     {
         var before = _store.Snapshot();
         var connection = Domain();
         var result = change(connection);
         await Commit(before, connection);
         return result;
-    }
+    });
 
     private async Task Commit(ConnectionState before, Connection connection)
     {

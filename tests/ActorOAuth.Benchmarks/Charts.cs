@@ -70,8 +70,8 @@ internal static class Charts
 
         summary.AppendLine($"### token-fetch, {(cluster ? "cluster" : "embedded")} ({Date(r)}, {r.GetProperty("connections").GetInt32():N0} connections, {r.GetProperty("secondsPerRun").GetInt32()} s per run)");
         summary.AppendLine();
-        summary.AppendLine("| c | target | req/s | p50 ms | p99 ms | p99.9 ms | bytes allocated/req | server CPU µs/req | errors | others' CPU |");
-        summary.AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+        summary.AppendLine("| c | target | req/s | p50 ms | p99 ms | p99.9 ms | bytes allocated/req | server CPU µs/req | GC paused | errors | others' CPU |");
+        summary.AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var l in levels)
         {
             foreach (var (label, key) in targets.Append(("raw PK read", "rawPkRead")))
@@ -82,7 +82,7 @@ internal static class Charts
                     continue;
                 }
 
-                summary.AppendLine($"| {l.GetProperty("concurrency").GetInt32()} | {label} | {F(Num(m, "rps"), 0)} | {F(Num(m, "p50Ms"), 2)} | {F(Num(m, "p99Ms"), 2)} | {F(Num(m, "p999Ms"), 2)} | {F(Num(m, "allocatedBytesPerRequest"), 0)} | {F(Num(m, "cpuUsPerRequest"), 1)} | {F(Num(m, "errors"), 0)} | {F(Num(m, "othersCpu"), 0)} % |");
+                summary.AppendLine($"| {l.GetProperty("concurrency").GetInt32()} | {label} | {F(Num(m, "rps"), 0)} | {F(Num(m, "p50Ms"), 2)} | {F(Num(m, "p99Ms"), 2)} | {F(Num(m, "p999Ms"), 2)} | {F(Num(m, "allocatedBytesPerRequest"), 0)} | {F(Num(m, "cpuUsPerRequest"), 1)} | {F(Num(m, "gcPausePercent"), 1)} % | {F(Num(m, "errors"), 0)} | {F(Num(m, "othersCpu"), 0)} % |");
             }
         }
 

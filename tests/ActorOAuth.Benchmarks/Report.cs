@@ -71,10 +71,12 @@ internal static class Report
 /// <paramref name="AllocatedPerRequest"/>: bytes this process allocated per request (NaN when the server is another
 /// process). <paramref name="ForeignCpu"/>: CPU that processes not of this run took meanwhile, % of one core.
 /// <paramref name="CpuPerRequestUs"/>: CPU time this process spent per request, µs (NaN when the server is another
-/// process): less sensitive than req/s to what other processes take from the machine.
+/// process): less sensitive than req/s to what other processes take from the machine. <paramref name="Gen0Collections"/>
+/// and <paramref name="GcPausePercent"/>: this process's gen0 collections during the run and the share of the run its
+/// GC paused it (NaN when the server is another process).
 /// </summary>
 internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCpu, double AllocatedPerRequest = double.NaN, double ForeignCpu = double.NaN,
-    double CpuPerRequestUs = double.NaN)
+    double CpuPerRequestUs = double.NaN, double Gen0Collections = double.NaN, double GcPausePercent = double.NaN)
 {
     /// <summary>A target left out with <c>--targets</c>.</summary>
     public static Measured None { get; } = new(new LoadResult(0, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0), double.NaN, double.NaN);
@@ -98,7 +100,11 @@ internal static class Measure
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var allocated = GC.GetTotalAllocatedBytes(precise: false);
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            var gen0 = GC.CollectionCount(0);
+            var paused = GC.GetTotalPauseDuration();
             var result = await run();
+            var gen0Collections = GC.CollectionCount(0) - gen0;
+            var pausePercent = 100 * (GC.GetTotalPauseDuration() - paused).TotalSeconds / clock.Elapsed.TotalSeconds;
             var cpuUs = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds;
             var busy = Machine.Busy(before, Machine.CpuTimes());
             var foreign = (Machine.ForeignTicks() - foreignBefore) / clock.Elapsed.TotalSeconds; // ticks are 1/100 s
@@ -106,7 +112,8 @@ internal static class Measure
             if (foreign <= ForeignLimit || attempt == 3)
             {
                 var cpuPerRequest = inProcess && result.Requests > 0 ? cpuUs / result.Requests : double.NaN;
-                return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore), perRequest, foreign, cpuPerRequest);
+                return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore), perRequest, foreign, cpuPerRequest,
+                    inProcess ? gen0Collections : double.NaN, inProcess ? pausePercent : double.NaN);
             }
 
             Report.Step($"  other processes took {foreign:F0} % of a core during that run; measuring it again");

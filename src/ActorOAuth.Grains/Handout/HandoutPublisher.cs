@@ -30,7 +30,7 @@ internal sealed partial class HandoutPublisher(
     private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly Dictionary<GrainId, (IHandoutCache Holder, long Until)> _holders = [];
+    private Dictionary<GrainId, (IHandoutCache Holder, long Until)>? _holders;
     private HandoutEntry? _local;
     private TokenSet? _localTokens;
     private DateTimeOffset? _lastFetchAt;
@@ -39,28 +39,8 @@ internal sealed partial class HandoutPublisher(
     /// <summary>A change is under way: no lease is granted until it has finished (<see cref="Publish"/>).</summary>
     private bool _changing;
 
-    /// <summary>What a call does to the hand-outs.</summary>
-    public enum CallKind
-    {
-        /// <summary>Reads: serves tokens or views, changes nothing.</summary>
-        Read,
-
-        /// <summary>A fetch in turn, a lease in turn or a reminder tick: withdraws only if it refreshes, publishes after.</summary>
-        Fetch,
-
-        /// <summary>A command: withdraws before it runs, publishes after.</summary>
-        Change,
-    }
-
     /// <summary>The last fetch served outside the grain (table or leases), as far as collected.</summary>
     public DateTimeOffset? LastFetchAt => Later(_lastFetchAt, _local?.LastFetchAt);
-
-    public static CallKind KindOf(string method) => method switch
-    {
-        nameof(IConnectionGrain.GetAccessToken) or nameof(IConnectionHandout.Lease) or nameof(IConnectionGrain.Get) or nameof(IConnectionGrain.GetLogs) => CallKind.Read,
-        nameof(IConnectionTurn.FetchInTurn) or nameof(IHandoutTurn.LeaseInTurn) or nameof(IRemindable.ReceiveReminder) => CallKind.Fetch,
-        _ => CallKind.Change,
-    };
 
     /// <summary>On activation: leases an earlier activation may have left are waited out before the first change.</summary>
     public void Activated(ConnectionState state)
@@ -104,9 +84,9 @@ internal sealed partial class HandoutPublisher(
     {
         _changing = true;
         WithdrawLocal();
-        if (_holders.Count > 0)
+        if (_holders is { Count: > 0 })
         {
-            await WithdrawRemoteAsync(waitOut: true);
+            await WithdrawRemoteAsync(_holders, waitOut: true);
         }
 
         if (_inheritedUntil != 0)
@@ -128,7 +108,7 @@ internal sealed partial class HandoutPublisher(
     {
         _changing = true;
         WithdrawLocal();
-        var answered = _holders.Count == 0 || await WithdrawRemoteAsync(waitOut: false);
+        var answered = _holders is not { Count: > 0 } holders || await WithdrawRemoteAsync(holders, waitOut: false);
         return state.HandoutLeased && answered && Remaining(_inheritedUntil) <= TimeSpan.Zero;
     }
 
@@ -155,6 +135,7 @@ internal sealed partial class HandoutPublisher(
         }
 
         var now = Stopwatch.GetTimestamp();
+        _holders ??= [];
         foreach (var (id, lease) in _holders.Where(h => h.Value.Until <= now).ToList())
         {
             _holders.Remove(id);
@@ -172,7 +153,7 @@ internal sealed partial class HandoutPublisher(
     public async Task CollectAsync()
     {
         var now = Stopwatch.GetTimestamp();
-        var live = _holders.Values.Where(h => h.Until > now).ToList();
+        var live = _holders?.Values.Where(h => h.Until > now).ToList() ?? [];
         if (live.Count == 0)
         {
             return;
@@ -230,10 +211,10 @@ internal sealed partial class HandoutPublisher(
     }
 
     /// <returns>Whether every holder whose lease had not ended confirmed.</returns>
-    private async Task<bool> WithdrawRemoteAsync(bool waitOut)
+    private async Task<bool> WithdrawRemoteAsync(Dictionary<GrainId, (IHandoutCache Holder, long Until)> all, bool waitOut)
     {
-        var holders = _holders.Values.ToList();
-        _holders.Clear();
+        var holders = all.Values.ToList();
+        all.Clear();
         var answered = true;
         await Task.WhenAll(holders.Select(async h =>
         {
