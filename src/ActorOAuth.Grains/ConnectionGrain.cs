@@ -214,19 +214,20 @@ public sealed class ConnectionGrain(
             // Written before the first lease goes out, so a later activation knows to wait leases out.
             var before = _store.Snapshot();
             State.HandoutLeased = true;
+            _handout.HoldGrants();
             try
             {
                 await _store.Write(before);
             }
             catch (Exception e) when (e is ConnectionProblemException or Orleans.Storage.InconsistentStateException)
             {
+                PublishHandout();
                 return null;
             }
         }
 
-        var grant = _handout.TryGrant(holder, State, _usedLoggedAt, out _);
         PublishHandout();
-        return grant;
+        return _handout.TryGrant(holder, State, _usedLoggedAt, out _);
     }
 
     public Task ReportError(string code, string? message) => Command(c => c.ReportError(code, message));

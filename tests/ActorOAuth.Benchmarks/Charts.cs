@@ -33,7 +33,9 @@ internal static class Charts
             using var doc = JsonDocument.Parse(json!);
             var r = doc.RootElement;
             var scenario = r.GetProperty("scenario").GetString()!;
-            var name = scenario + (Str(r, "mode") == "cluster" ? "-cluster" : "") + (r.TryGetProperty("pinned", out var p) && p.ValueKind == JsonValueKind.False ? "-unpinned" : "");
+            var name = scenario + (Str(r, "mode") == "cluster" ? "-cluster" : "")
+                + (r.TryGetProperty("handout", out var h) && h.ValueKind == JsonValueKind.False ? "-handout-off" : "")
+                + (r.TryGetProperty("pinned", out var p) && p.ValueKind == JsonValueKind.False ? "-unpinned" : "");
             var svg = scenario switch
             {
                 "token-fetch" => TokenFetch(r, name, summary),
@@ -68,7 +70,7 @@ internal static class Charts
         (string Name, string Key)[] targets = [("bare Kestrel", "bare"), (cluster ? "ActorOAuth (cluster)" : "ActorOAuth", "actorOAuth"), ("database per fetch", "databasePerFetch")];
         Series[] Of(string field) => [.. targets.Select(t => new Series(t.Name, [.. levels.Select(l => Num(l.GetProperty(t.Key), field))]))];
 
-        summary.AppendLine($"### token-fetch, {(cluster ? "cluster" : "embedded")} ({Date(r)}, {r.GetProperty("connections").GetInt32():N0} connections, {r.GetProperty("secondsPerRun").GetInt32()} s per run)");
+        summary.AppendLine($"### {name}: {(cluster ? "cluster" : "embedded")}{(name.EndsWith("-handout-off", StringComparison.Ordinal) ? ", hand-out table off" : "")} ({Date(r)}, {r.GetProperty("connections").GetInt32():N0} connections, {r.GetProperty("secondsPerRun").GetInt32()} s per run)");
         summary.AppendLine();
         summary.AppendLine("| c | target | req/s | p50 ms | p99 ms | p99.9 ms | bytes allocated/req | server CPU µs/req | GC paused | errors | others' CPU |");
         summary.AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
@@ -106,7 +108,7 @@ internal static class Charts
         }
 
         summary.AppendLine();
-        return Svg($"token-fetch{(cluster ? " --cluster" : "")} — {Date(r)}", categories,
+        return Svg($"{name} — {Date(r)}", categories,
             new Panel("requests per second", Of("rps"), Log: false, Unit: ""),
             new Panel("p99 latency (ms, log scale)", Of("p99Ms"), Log: true, Unit: " ms"));
     }

@@ -27,7 +27,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var key = header["Bearer ".Length..].Trim();
+        var key = header.AsSpan("Bearer ".Length).Trim();
         if (key.Length == 0 || key.Length > 512 || keys.TenantOf(key) is not { } tenant)
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));

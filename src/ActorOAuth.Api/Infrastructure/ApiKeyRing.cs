@@ -23,7 +23,28 @@ public sealed class ApiKeyRing
     public static string HashOf(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>The tenant of <paramref name="key"/>, or null when the key is unknown.</summary>
-    public string? TenantOf(string key) => _tenantsByHash.GetValueOrDefault(HashOf(key));
+    public string? TenantOf(string key) => TenantOf(key.AsSpan());
+
+    /// <summary>
+    /// The same, without allocating: the key's UTF-8 bytes, their SHA-256 and its hex form are made on the stack (the
+    /// bytes cleared after), and the hex form is looked up as a span. Keys longer than 512 characters are unknown.
+    /// </summary>
+    public string? TenantOf(ReadOnlySpan<char> key)
+    {
+        if (key.Length > 512)
+        {
+            return null;
+        }
+
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(key.Length)];
+        var length = Encoding.UTF8.GetBytes(key, utf8);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8[..length], hash);
+        CryptographicOperations.ZeroMemory(utf8);
+        Span<char> hex = stackalloc char[SHA256.HashSizeInBytes * 2];
+        Convert.TryToHexStringLower(hash, hex, out _);
+        return _tenantsByHash.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(hex, out var tenant) ? tenant : null;
+    }
 
     private void Load(ActorOAuthOptions options)
     {

@@ -112,6 +112,9 @@ internal sealed partial class HandoutPublisher(
         return state.HandoutLeased && answered && Remaining(_inheritedUntil) <= TimeSpan.Zero;
     }
 
+    /// <summary>No lease is granted until the next <see cref="Publish"/> (the lease flag's write is under way).</summary>
+    public void HoldGrants() => _changing = true;
+
     /// <summary>Whether a lease may be granted now (it may still need the lease flag written first).</summary>
     public bool Grantable(ConnectionState state, DateTimeOffset? usedLoggedAt) =>
         options.Enabled && !_changing && ServeUntil(state, usedLoggedAt) is not null;
