@@ -9,12 +9,19 @@ namespace ActorOAuth.Grains.Handout;
 /// co-hosted in the same process (the embedded default) reads it directly. A silo without such a reader keeps it
 /// empty (<see cref="LocalReads"/>).
 /// </summary>
-public sealed class HandoutTable(bool localReads = false)
+public sealed class HandoutTable
 {
     private readonly ConcurrentDictionary<string, HandoutEntry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HandoutEntry>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+
+    public HandoutTable(bool localReads = false)
+    {
+        LocalReads = localReads;
+        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>Whether something in this process reads the table (otherwise connections publish nothing here).</summary>
-    public bool LocalReads { get; } = localReads;
+    public bool LocalReads { get; }
 
     public int Count => _entries.Count;
 
@@ -31,7 +38,7 @@ public sealed class HandoutTable(bool localReads = false)
         tenant.CopyTo(key);
         key[tenant.Length] = '/';
         connectionId.CopyTo(key[(tenant.Length + 1)..]);
-        return _entries.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var entry) ? entry : null;
+        return _bySpan.TryGetValue(key, out var entry) ? entry : null;
     }
 
     internal void Publish(string key, HandoutEntry entry) => _entries[key] = entry;

@@ -23,6 +23,7 @@ public sealed class LeasedHandout : TokenHandout, IHandoutCache, IDisposable
     private static readonly TimeSpan TombstoneAge = TimeSpan.FromMinutes(2);
 
     private readonly ConcurrentDictionary<string, HeldLease> _leases = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HeldLease>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly IGrainFactory _grains;
     private readonly TimeProvider _time;
     private readonly ITimer _purge;
@@ -32,6 +33,7 @@ public sealed class LeasedHandout : TokenHandout, IHandoutCache, IDisposable
     public LeasedHandout(IGrainFactory grains, TokenRenderer renderer, IServiceProvider services) : base(renderer)
     {
         _grains = grains;
+        _bySpan = _leases.GetAlternateLookup<ReadOnlySpan<char>>();
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         _purge = TimeProvider.System.CreateTimer(_ => Purge(), null, TombstoneAge, TombstoneAge);
     }
@@ -53,7 +55,7 @@ public sealed class LeasedHandout : TokenHandout, IHandoutCache, IDisposable
         tenant.CopyTo(key);
         key[tenant.Length] = '/';
         connectionId.CopyTo(key[(tenant.Length + 1)..]);
-        if (!_leases.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var lease) || lease.Body is not { } body)
+        if (!_bySpan.TryGetValue(key, out var lease) || lease.Body is not { } body)
         {
             return null;
         }
