@@ -71,12 +71,24 @@ public static class ProblemCodes
     /// <summary>405: the route does not take this method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 
+    /// <summary>404: no integration with this id in the caller's tenant.</summary>
+    public const string IntegrationNotFound = "integration_not_found";
+
+    /// <summary>409: the integration is used by connections; delete them (or move them to another integration) first.</summary>
+    public const string IntegrationInUse = "integration_in_use";
+
+    /// <summary>404: no catalog provider with this id.</summary>
+    public const string ProviderNotFound = "provider_not_found";
+
+    /// <summary>409: the connection has no identity call to check its token with (no <c>userInfoUrl</c>).</summary>
+    public const string CheckUnavailable = "check_unavailable";
+
     /// <summary>Every code, for documentation.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         ConnectionNotFound, ConnectionPending, ConnectionDisconnected, ConnectionErrored, ReauthorizationRequired, RefreshBackingOff,
         StorageUnavailable, StorageConflict, ClusterUnavailable, ValidationFailed, InvalidSettings, Unauthorized, RateLimited,
-        NotFound, MethodNotAllowed,
+        NotFound, MethodNotAllowed, IntegrationNotFound, IntegrationInUse, ProviderNotFound, CheckUnavailable,
     ];
 }
 
@@ -92,6 +104,13 @@ public sealed class ConnectionProblemException : Exception
         RetryAfter = retryAfter;
     }
 
+    /// <summary>A refusal of one request field: answered as a validation problem naming <paramref name="field"/>.</summary>
+    public ConnectionProblemException(string field, string message)
+        : this(ConnectionProblemKind.Invalid, ProblemCodes.ValidationFailed, message)
+    {
+        Field = field;
+    }
+
     [Id(0)] public ConnectionProblemKind Kind { get; }
 
     /// <summary>With <see cref="ConnectionProblemKind.Unavailable"/>: when to try again.</summary>
@@ -99,4 +118,7 @@ public sealed class ConnectionProblemException : Exception
 
     /// <summary>One of <see cref="ProblemCodes"/>.</summary>
     [Id(2)] public string Code { get; }
+
+    /// <summary>The request field refused (camelCase), for a validation problem; null otherwise.</summary>
+    [Id(3)] public string? Field { get; }
 }

@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 using ActorOAuth.Api.Callback;
 using ActorOAuth.Api.Connections;
 using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Api.Integrations;
+using ActorOAuth.Api.Providers;
 using ActorOAuth.Grains;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -34,6 +36,7 @@ public static class ActorOAuthApp
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton<ApiKeyRing>();
+        builder.Services.AddSingleton<ProviderDirectory>();
         builder.Services.AddActorOAuthRateLimits();
         // Every request body this API takes is a small JSON document.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
@@ -49,6 +52,8 @@ public static class ActorOAuthApp
         app.UseAuthorization();
         app.MapOpenApi();
         app.MapConnections();
+        app.MapIntegrations();
+        app.MapProviders();
         app.MapCallback();
         app.MapHealth();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
