@@ -31,6 +31,7 @@ public sealed class ProviderStandIn : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Grant> _codes = new();
     private readonly ConcurrentDictionary<string, Grant> _refreshTokens = new();
     private readonly ConcurrentDictionary<string, Grant> _accessTokens = new();
+    private readonly ConcurrentQueue<(string Family, string Token)> _issuedAccessTokens = new();
     private readonly ConcurrentDictionary<string, byte> _secrets = new();
     private readonly ConcurrentDictionary<string, JsonObject> _metadata = new();
     private readonly Dictionary<string, StandInFamily> _families = Families.All.ToDictionary(f => f.Name, f => f with { });
@@ -95,7 +96,7 @@ public sealed class ProviderStandIn : IAsyncDisposable
     }
 
     /// <summary>The access token issued last for a family.</summary>
-    public string LastAccessToken(string family) => _accessTokens.Where(p => p.Value.Family == family).OrderBy(p => p.Value.Serial).Last().Key;
+    public string LastAccessToken(string family) => _issuedAccessTokens.Last(t => t.Family == family).Token;
 
     /// <summary>Serves a metadata document at <paramref name="url"/> (an absolute URL on this stand-in).</summary>
     public void ServeMetadata(string url, JsonObject document) => _metadata[new Uri(url).AbsolutePath] = document;
@@ -301,6 +302,7 @@ public sealed class ProviderStandIn : IAsyncDisposable
 
         var accessToken = Issue(family.AccessTokenPrefix);
         _accessTokens[accessToken] = grant;
+        _issuedAccessTokens.Enqueue((family.Name, accessToken));
         string? refreshToken = null;
         var refreshing = presentedRefreshToken is not null;
         if (family.Rotation != "none" && (!refreshing || family.Rotation == "rotating"))
@@ -315,7 +317,7 @@ public sealed class ProviderStandIn : IAsyncDisposable
 
         grant.Refreshes += refreshing ? 1 : 0;
         var answer = family.TokenResponse(new TokenAnswer(accessToken, refreshToken, refreshing, grant.Scope, grant.Refreshes));
-        if (family.FormUnlessAcceptJson && !request.Accept.Contains("application/json", StringComparison.Ordinal))
+        if (family.AlwaysForm || (family.FormUnlessAcceptJson && !request.Accept.Contains("application/json", StringComparison.Ordinal)))
         {
             var form = string.Join('&', answer.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(
                 p.Value is JsonValue v && v.TryGetValue<string>(out var text) ? text : p.Value?.ToJsonString() ?? "")));
@@ -455,6 +457,9 @@ public sealed record StandInFamily(string Name)
 
     /// <summary>Form-encoded token responses unless the request accepts JSON (GitHub).</summary>
     public bool FormUnlessAcceptJson { get; init; }
+
+    /// <summary>Form-encoded token responses whatever the request accepts.</summary>
+    public bool AlwaysForm { get; set; }
 
     public string DefaultGrant { get; init; } = "refresh_token";
 
