@@ -218,10 +218,10 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         var entry = BuiltInProviders.Behaviour(settings.Provider);
         var config = new Dictionary<string, string>(StringComparer.Ordinal);
         var problems = new List<string>();
-        foreach (var call in entry.Config.Where(c => c.From == ConfigSources.Lookup).GroupBy(c => c.Url!))
+        foreach (var call in entry.Config.Where(c => c.From == ConfigSources.Lookup).GroupBy(c => c.Url ?? settings.UserInfoUrl ?? ""))
         {
             var url = UrlTemplates.Fill(call.Key, settings.ClientId, settings.Params, out var templateProblem);
-            if (url is null || Refused(url) is not null)
+            if (url is null || url.Length == 0 || Refused(url) is not null)
             {
                 problems.Add($"{call.Key}: {templateProblem ?? "refused by the URL policy"}");
                 continue;

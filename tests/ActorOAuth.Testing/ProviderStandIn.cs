@@ -642,8 +642,19 @@ public static class Families
         CheckHeader = "X-Shopify-Access-Token",
     };
 
+    public static readonly StandInFamily DocuSign = new("docusign")
+    {
+        TokenAuth = "basic",
+        TokenResponse = t => Standard(t, 28800, "signature extended"),
+        Identity = () => new JsonObject
+        {
+            ["sub"] = "user-1",
+            ["accounts"] = new JsonArray(new JsonObject { ["account_id"] = "acc-123", ["is_default"] = true, ["base_uri"] = "https://demo.docusign.net" }),
+        },
+    };
+
     /// <summary>Every family, each the stand-in's first path segment.</summary>
-    public static IReadOnlyList<StandInFamily> All => [Slack, QuickBooks, Dropbox, GitHub, Salesforce, Notion, Zendesk, Microsoft, Google, Shopify];
+    public static IReadOnlyList<StandInFamily> All => [Slack, QuickBooks, Dropbox, GitHub, Salesforce, Notion, Zendesk, Microsoft, Google, Shopify, DocuSign];
 
     private static JsonObject Standard(TokenAnswer t, int? expiresIn, string? scope = null) => StandInFamily.Standard(t, expiresIn, scope);
 }

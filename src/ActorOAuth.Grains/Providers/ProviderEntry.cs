@@ -136,7 +136,10 @@ public sealed class ConfigCapture
     /// <summary>The query parameter, or the dotted path in the JSON (<c>team.id</c>, <c>0.id</c> for the first element of an array).</summary>
     public required string Path { get; init; }
 
-    /// <summary>With <c>lookup</c>: the URL (a template) called with the access token after each code exchange.</summary>
+    /// <summary>
+    /// With <c>lookup</c>: the URL (a template) called with the access token after each code exchange; null: the
+    /// connection's <c>userInfoUrl</c> (so an operator's override of it applies).
+    /// </summary>
     public string? Url { get; init; }
 }
 

@@ -63,9 +63,14 @@ public static class ProviderEntryRules
 
         foreach (var capture in entry.Config)
         {
-            if ((capture.From == ConfigSources.Lookup) != (capture.Url is not null))
+            if (capture.From != ConfigSources.Lookup && capture.Url is not null)
             {
-                yield return $"config '{capture.Key}': url is given exactly for lookups";
+                yield return $"config '{capture.Key}': url is given for lookups only";
+            }
+
+            if (capture.From == ConfigSources.Lookup && capture.Url is null && entry.UserInfoUrl is null)
+            {
+                yield return $"config '{capture.Key}': a lookup without url calls userInfoUrl, which the entry lacks";
             }
         }
 

@@ -54,6 +54,7 @@ public sealed class CatalogFixture : IAsyncLifetime
             .. StandIn.Overrides("microsoft", "{tenant}", revoke: false),
             .. StandIn.Overrides("google"),
             .. StandIn.Overrides("shopify", "{shop}", revoke: false),
+            .. StandIn.Overrides("docusign", "{accountHost}", revoke: false),
             // An entry of the operator's own: an RFC 6749 provider with RFC 7009 revocation, templated.
             "--ActorOAuth:Providers:acme:Name=Acme Identity",
             $"--ActorOAuth:Providers:acme:AuthorizeUrl={StandIn.Url("google", "authorize")}/{{region}}",

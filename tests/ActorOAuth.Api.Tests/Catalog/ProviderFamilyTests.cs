@@ -407,6 +407,31 @@ public sealed class ProviderFamilyTests(CatalogFixture fixture)
         fixture.AssertNothingLeaked();
     }
 
+    [Fact]
+    public async Task DocuSign_reads_its_account_and_api_base_from_userinfo_after_the_code_exchange()
+    {
+        using var api = fixture.Client();
+        var mark = StandIn.Requests.Count;
+        var id = CatalogFixture.NewId("acme.docusign");
+        var integration = CatalogFixture.NewId("docusign");
+
+        Assert.Equal(HttpStatusCode.OK, (await fixture.ConnectAsync(api, id, new { integration, @params = new { accountHost = "account-d.docusign.com" } },
+            integration, App("docusign"))).StatusCode);
+
+        Assert.Equal("signature extended", Single(mark, "docusign", "authorize").Query["scope"]);
+        AssertBasic(Single(mark, "docusign", "token"));
+        var lookup = Single(mark, "docusign", "check");
+        Assert.Equal(("GET", StandIn.LastAccessToken("docusign")), (lookup.Method, lookup.Bearer));
+        Assert.Equal(["account-d.docusign.com"], lookup.Labels);
+        var config = Config(await View(api, id));
+        Assert.Equal(("acc-123", "https://demo.docusign.net", "account-d.docusign.com"), (config["accountId"], config["baseUri"], config["accountHost"]));
+        Assert.Equal("acc-123", Config(await Token(api, id, force: false))["accountId"]);
+
+        await CatalogFixture.Ok(await api.PostAsync($"/api/connections/{id}/disconnect", null));
+        Assert.Equal(["revoke_skipped", "disconnected"], (await Events(api, id)).Take(2));
+        fixture.AssertNothingLeaked();
+    }
+
     private static object App(string provider, string[]? scopes = null) =>
         new { provider, clientId = ProviderStandIn.ClientId, clientSecret = ProviderStandIn.ClientSecret, scopes };
 
