@@ -320,7 +320,7 @@ public sealed partial class ConnectionGrain(
     public async Task<ConnectionView> Disconnect()
     {
         EnsureExists();
-        var (settings, _) = await TryCurrentSettings();
+        var (settings, unavailable) = await TryCurrentSettings();
         var config = State.Config;
         // Tokens are gone from storage before revocation is tried, so a failing provider cannot keep them alive.
         if (await Command(c => c.Disconnect()) is { } tokens)
@@ -328,7 +328,8 @@ public sealed partial class ConnectionGrain(
             var results = new List<(string Hint, ProviderError? Error)>();
             foreach (var (token, hint) in Revocable(BuiltInProviders.Behaviour(settings.Provider).Revocation, tokens))
             {
-                results.Add((hint, await provider.TryRevoke(settings, config, token, hint)));
+                // Without the integration's credentials a revocation cannot authenticate: it fails with the reason instead.
+                results.Add((hint, unavailable ?? await provider.TryRevoke(settings, config, token, hint)));
             }
 
             void Revoked(Connection c) => results.ForEach(r => c.Revoked(r.Hint, r.Error));
