@@ -92,6 +92,17 @@ public static class ProblemCodes
     ];
 }
 
+/// <summary>
+/// A grain's refusal of one request field (a discovery that failed for <c>issuer</c>, an unknown <c>integration</c>):
+/// the API answers it as a validation problem, <c>errors: { field: [message] }</c>.
+/// </summary>
+[GenerateSerializer, Alias("ActorOAuth.FieldProblemException")]
+public sealed class FieldProblemException(string field, string message) : Exception(message)
+{
+    /// <summary>The field refused, camelCase as in the request body.</summary>
+    [Id(0)] public string Field { get; } = field;
+}
+
 /// <summary>A domain refusal thrown by a grain and turned into problem details by the API.</summary>
 [GenerateSerializer, Alias("ActorOAuth.ConnectionProblemException")]
 public sealed class ConnectionProblemException : Exception
@@ -104,13 +115,6 @@ public sealed class ConnectionProblemException : Exception
         RetryAfter = retryAfter;
     }
 
-    /// <summary>A refusal of one request field: answered as a validation problem naming <paramref name="field"/>.</summary>
-    public ConnectionProblemException(string field, string message)
-        : this(ConnectionProblemKind.Invalid, ProblemCodes.ValidationFailed, message)
-    {
-        Field = field;
-    }
-
     [Id(0)] public ConnectionProblemKind Kind { get; }
 
     /// <summary>With <see cref="ConnectionProblemKind.Unavailable"/>: when to try again.</summary>
@@ -118,7 +122,4 @@ public sealed class ConnectionProblemException : Exception
 
     /// <summary>One of <see cref="ProblemCodes"/>.</summary>
     [Id(2)] public string Code { get; }
-
-    /// <summary>The request field refused (camelCase), for a validation problem; null otherwise.</summary>
-    [Id(3)] public string? Field { get; }
 }

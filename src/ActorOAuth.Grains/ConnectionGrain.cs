@@ -72,7 +72,7 @@ public sealed partial class ConnectionGrain(
             };
             if (settings.AuthorizeUrl is null || settings.TokenUrl is null)
             {
-                throw new ConnectionProblemException("issuer", (discovery.Problem ?? "The issuer's metadata names no authorization or token endpoint.")
+                throw new FieldProblemException("issuer", (discovery.Problem ?? "The issuer's metadata names no authorization or token endpoint.")
                     + " Give authorizeUrl and tokenUrl, or an issuer whose metadata has them.");
             }
 
@@ -103,7 +103,7 @@ public sealed partial class ConnectionGrain(
                 await Detach(integration);
             }
 
-            throw new ConnectionProblemException("params", problem!);
+            throw new FieldProblemException("params", problem!);
         }
 
         bool created;

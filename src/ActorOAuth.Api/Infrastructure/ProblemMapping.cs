@@ -24,7 +24,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
             {
                 Status = StatusCodes.Status400BadRequest,
             }, null),
-            ConnectionProblemException { Field: { } field } e => (new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [e.Message] })
+            FieldProblemException e => (new HttpValidationProblemDetails(new Dictionary<string, string[]> { [e.Field] = [e.Message] })
             {
                 Status = StatusCodes.Status400BadRequest,
             }, null),

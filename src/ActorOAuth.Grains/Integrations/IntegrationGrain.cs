@@ -85,7 +85,7 @@ public sealed partial class IntegrationGrain(
 
             if (settings.AuthorizeUrl is null || settings.TokenUrl is null)
             {
-                throw new ConnectionProblemException("issuer", (discovery.Problem ?? "The issuer's metadata names no authorization or token endpoint.")
+                throw new FieldProblemException("issuer", (discovery.Problem ?? "The issuer's metadata names no authorization or token endpoint.")
                     + " Give authorizeUrl and tokenUrl, or an issuer whose metadata has them.");
             }
         }
@@ -145,7 +145,7 @@ public sealed partial class IntegrationGrain(
     {
         if (!State.Exists)
         {
-            throw new ConnectionProblemException("integration", $"No integration '{IntegrationId}' in this tenant; create it with PUT /api/integrations/{IntegrationId} first.");
+            throw new FieldProblemException("integration", $"No integration '{IntegrationId}' in this tenant; create it with PUT /api/integrations/{IntegrationId} first.");
         }
 
         var at = State.Connections.BinarySearch(connectionId, StringComparer.Ordinal);
