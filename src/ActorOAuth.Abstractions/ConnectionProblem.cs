@@ -71,13 +71,36 @@ public static class ProblemCodes
     /// <summary>405: the route does not take this method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 
+    /// <summary>404: no integration with this id in the caller's tenant.</summary>
+    public const string IntegrationNotFound = "integration_not_found";
+
+    /// <summary>409: the integration is used by connections; delete them (or move them to another integration) first.</summary>
+    public const string IntegrationInUse = "integration_in_use";
+
+    /// <summary>404: no catalog provider with this id.</summary>
+    public const string ProviderNotFound = "provider_not_found";
+
+    /// <summary>409: the connection has no identity call to check its token with (no <c>userInfoUrl</c>).</summary>
+    public const string CheckUnavailable = "check_unavailable";
+
     /// <summary>Every code, for documentation.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         ConnectionNotFound, ConnectionPending, ConnectionDisconnected, ConnectionErrored, ReauthorizationRequired, RefreshBackingOff,
         StorageUnavailable, StorageConflict, ClusterUnavailable, ValidationFailed, InvalidSettings, Unauthorized, RateLimited,
-        NotFound, MethodNotAllowed,
+        NotFound, MethodNotAllowed, IntegrationNotFound, IntegrationInUse, ProviderNotFound, CheckUnavailable,
     ];
+}
+
+/// <summary>
+/// A grain's refusal of one request field (a discovery that failed for <c>issuer</c>, an unknown <c>integration</c>):
+/// the API answers it as a validation problem, <c>errors: { field: [message] }</c>.
+/// </summary>
+[GenerateSerializer, Alias("ActorOAuth.FieldProblemException")]
+public sealed class FieldProblemException(string field, string message) : Exception(message)
+{
+    /// <summary>The field refused, camelCase as in the request body.</summary>
+    [Id(0)] public string Field { get; } = field;
 }
 
 /// <summary>A domain refusal thrown by a grain and turned into problem details by the API.</summary>

@@ -38,6 +38,22 @@ public sealed record ConnectionSettings
     [Id(12)] public IReadOnlyList<string>? Hidden { get; init; }
 
     [Id(13)] public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>
+    /// The integration (the tenant's OAuth app) the connection uses: then it gives only <see cref="Scopes"/>,
+    /// <see cref="Params"/> and <see cref="Metadata"/>, and every provider call uses the integration's current
+    /// client credentials and URLs.
+    /// </summary>
+    [Id(14)] public string? Integration { get; init; }
+
+    /// <summary>The values of the provider's URL placeholders (<c>{subdomain}</c> …), each a DNS label or host name; kept in <c>config</c>.</summary>
+    [Id(15)] public IReadOnlyDictionary<string, string>? Params { get; init; }
+
+    /// <summary>The provider's cheap identity call (OIDC userinfo or alike), used by <c>POST /check</c>.</summary>
+    [Id(16)] public string? UserInfoUrl { get; init; }
+
+    /// <summary>Where refreshes go when that is not the token endpoint (a catalog entry sets it).</summary>
+    [Id(17)] public string? RefreshUrl { get; init; }
 }
 
 /// <summary>The token endpoint client authentication methods ActorOAuth supports.</summary>

@@ -49,6 +49,17 @@ public sealed record ConnectionView
     [Id(21)] public bool Pkce { get; init; }
 
     [Id(22)] public IReadOnlyList<string> Hidden { get; init; } = [];
+
+    /// <summary>The integration whose client credentials and URLs the connection uses, or null.</summary>
+    [Id(23)] public string? Integration { get; init; }
+
+    /// <summary>
+    /// What the provider handed back that API calls need and that is not a secret (QuickBooks' <c>realmId</c>,
+    /// Salesforce's <c>instanceUrl</c> …), plus the connection's <c>params</c>. Empty, never null.
+    /// </summary>
+    [Id(24)] public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
+
+    [Id(25)] public string? UserInfoUrl { get; init; }
 }
 
 /// <summary>The last connection-related error: a provider error code or a reported one.</summary>

@@ -55,6 +55,13 @@ public interface IConnectionGrain : IGrainWithStringKey
     [Alias("Disconnect")]
     Task<ConnectionView> Disconnect();
 
+    /// <summary>
+    /// Asks the provider whether the access token still works (its cheap identity call). A 401 there, when a refresh
+    /// cannot fix it, means the grant was revoked: the connection becomes errored and logs <c>check_failed</c>.
+    /// </summary>
+    [Alias("Check")]
+    Task<ConnectionCheck> Check();
+
     /// <summary>The newest <paramref name="limit"/> log entries, newest first.</summary>
     [Alias("GetLogs")]
     Task<IReadOnlyList<LogEntry>> GetLogs(int limit);

@@ -14,7 +14,28 @@ public sealed record AccessTokenResult(
     [property: Id(0)] string AccessToken,
     [property: Id(1)] string TokenType,
     [property: Id(2)] DateTimeOffset? ExpiresAt,
-    [property: Id(3)] IReadOnlyList<string> Scopes);
+    [property: Id(3)] IReadOnlyList<string> Scopes)
+{
+    /// <summary>The connection's <c>config</c> (shared, never copied per hand-out); empty, never null.</summary>
+    [Id(4)] public IReadOnlyDictionary<string, string> Config { get; init; } = ConnectionConfig.Empty;
+}
+
+/// <summary>The limits of a connection's <c>config</c> and of the callback query parameters it may come from.</summary>
+public static class ConnectionConfig
+{
+    /// <summary>The most entries kept, and the most extra callback query parameters passed on.</summary>
+    public const int MaxEntries = 50;
+
+    public const int MaxKeyLength = 100;
+
+    public const int MaxValueLength = 2000;
+
+    /// <summary>The empty config every connection without provider data shares.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+
+    /// <summary>A value fit to keep and show: one line of printable text (no control characters), within the length limit.</summary>
+    public static bool IsValue(string? value) => value is { Length: <= MaxValueLength } && !value.Any(char.IsControl);
+}
 
 /// <summary>What the browser brought back to <c>/callback</c>: the query parameters that matter.</summary>
 [GenerateSerializer, Immutable, Alias("ActorOAuth.CallbackRequest")]
@@ -23,7 +44,14 @@ public sealed record CallbackRequest(
     [property: Id(1)] string? Code,
     [property: Id(2)] string? Error,
     [property: Id(3)] string? ErrorDescription,
-    [property: Id(4)] string? Issuer);
+    [property: Id(4)] string? Issuer)
+{
+    /// <summary>
+    /// The other query parameters of the redirect back (QuickBooks' <c>realmId</c>, Shopify's <c>shop</c> and
+    /// <c>hmac</c> …), single-valued ones only, bounded by <see cref="ConnectionConfig"/>'s limits; null when none.
+    /// </summary>
+    [Id(5)] public IReadOnlyDictionary<string, string>? Query { get; init; }
+}
 
 /// <summary>How a callback ended; each maps to one page the customer sees.</summary>
 [GenerateSerializer, Alias("ActorOAuth.CallbackResult")]

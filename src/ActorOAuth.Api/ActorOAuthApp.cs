@@ -4,6 +4,8 @@ using ActorOAuth.Api.Callback;
 using ActorOAuth.Api.Connections;
 using ActorOAuth.Api.Connections.Handout;
 using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Api.Integrations;
+using ActorOAuth.Api.Providers;
 using ActorOAuth.Grains;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -36,6 +38,7 @@ public static class ActorOAuthApp
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton<ApiKeyRing>();
+        builder.Services.AddSingleton<ProviderDirectory>();
         builder.Services.AddActorOAuthRateLimits();
         // Every request body this API takes is a small JSON document.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
@@ -51,6 +54,8 @@ public static class ActorOAuthApp
         app.UseAuthorization();
         app.MapOpenApi();
         app.MapConnections();
+        app.MapIntegrations();
+        app.MapProviders();
         app.MapCallback();
         app.MapHealth();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();

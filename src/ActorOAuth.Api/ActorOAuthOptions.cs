@@ -23,7 +23,10 @@ public sealed class ActorOAuthOptions
     /// <summary>Request rate limits.</summary>
     public RateLimitOptions RateLimits { get; set; } = new();
 
-    /// <summary>Provider catalog: ids whose URLs a connection's <c>provider</c> fills in.</summary>
+    /// <summary>
+    /// Overrides of the built-in provider catalog's URLs (and name), and entries the operator adds:
+    /// <c>ActorOAuth:Providers:{id}:{Field}</c>. URL values may use the entry's placeholders (<c>{subdomain}</c>).
+    /// </summary>
     public Dictionary<string, ProviderCatalogEntry> Providers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Per-tenant settings, keyed by tenant.</summary>
@@ -51,9 +54,18 @@ public sealed class ActorOAuthOptions
             : CallbackUrl;
 }
 
-/// <summary>One provider of the catalog.</summary>
+/// <summary>One provider of the catalog, as the operator configures it: a built-in entry's new URLs, or a new entry.</summary>
 public sealed class ProviderCatalogEntry
 {
+    /// <summary>The name customers see; default: the built-in entry's, or the id.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The identity call <c>POST /check</c> makes.</summary>
+    public string? UserInfoUrl { get; set; }
+
+    /// <summary>Where refreshes go, when not the token endpoint.</summary>
+    public string? RefreshUrl { get; set; }
+
     public string? AuthorizeUrl { get; set; }
 
     public string? TokenUrl { get; set; }

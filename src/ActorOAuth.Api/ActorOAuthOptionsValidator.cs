@@ -38,6 +38,8 @@ public sealed class ActorOAuthOptionsValidator : IValidateOptions<ActorOAuthOpti
             }
         }
 
+        failures.AddRange(Providers.ProviderDirectory.Problems(options.Providers));
+
         if (options.ApiKeyHashes.Keys.Any(hash => hash.Length != 64 || !hash.All(char.IsAsciiHexDigit)))
         {
             failures.Add($"{section}:ApiKeyHashes: every key must be a SHA-256 in hex (64 characters); at least one is not, so it would never match.");

@@ -1,6 +1,8 @@
 using ActorOAuth.Abstractions;
 using ActorOAuth.Grains.Connections;
 using ActorOAuth.Grains.Handout;
+using ActorOAuth.Grains.Integrations;
+using ActorOAuth.Grains.Providers;
 using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,7 +16,7 @@ namespace ActorOAuth.Grains;
 /// the authorization-state registry, the refresh reminder, the tenant's index, operator logs.
 /// </summary>
 [GrainType("connection")]
-public sealed class ConnectionGrain(
+public sealed partial class ConnectionGrain(
     [PersistentState("connection", GrainStorage.Name)] IPersistentState<ConnectionState> storage,
     ProviderClient provider,
     ProviderUrlPolicy urls,
@@ -62,25 +64,77 @@ public sealed class ConnectionGrain(
 
     public async Task<SaveResult> Save(ConnectionSettings settings, string callbackUrl)
     {
+        var attachedBefore = State.Exists ? State.Given?.Integration : null;
+        if (settings.Integration is { } integration)
+        {
+            return await SaveWithIntegration(settings, integration, callbackUrl, attachedBefore);
+        }
+
         var issParameterRequired = false;
         if (settings.Issuer is { } issuer)
         {
-            var metadata = await provider.Discover(issuer, CancellationToken.None);
+            // Discovery fills the endpoints not given; when all are given it only tells whether iss is promised.
+            var discovery = await provider.Discover(issuer, CancellationToken.None);
+            var metadata = discovery.Metadata;
             settings = settings with
             {
                 AuthorizeUrl = settings.AuthorizeUrl ?? metadata?.AuthorizeUrl,
                 TokenUrl = settings.TokenUrl ?? metadata?.TokenUrl,
                 RevokeUrl = settings.RevokeUrl ?? metadata?.RevokeUrl,
+                UserInfoUrl = settings.UserInfoUrl ?? metadata?.UserInfoUrl,
             };
             if (settings.AuthorizeUrl is null || settings.TokenUrl is null)
             {
-                throw Invalid("Discovery at the issuer did not yield usable authorization and token endpoints; give authorizeUrl and tokenUrl.");
+                throw new FieldProblemException("issuer", (discovery.Problem ?? "The issuer's metadata names no authorization or token endpoint.")
+                    + " Give authorizeUrl and tokenUrl, or an issuer whose metadata has them.");
             }
 
             issParameterRequired = metadata?.IssParameterSupported == true;
         }
 
         var created = await Command(c => c.Save(settings, callbackUrl, issParameterRequired));
+        if (attachedBefore is not null)
+        {
+            await Detach(attachedBefore);
+        }
+
+        return new SaveResult(View(), created);
+    }
+
+    /// <summary>
+    /// A connection of an integration: registered with it first (so the integration cannot be deleted under it), then
+    /// saved with the settings it resolves to now; a save that could not be stored takes the registration back.
+    /// </summary>
+    private async Task<SaveResult> SaveWithIntegration(ConnectionSettings given, string integration, string callbackUrl, string? attachedBefore)
+    {
+        var app = await Integration(integration).Attach(ConnectionId);
+        var newlyAttached = attachedBefore != integration;
+        if (ProviderSettings.Effective(app.Settings, given, out var problem) is not { } effective)
+        {
+            if (newlyAttached)
+            {
+                await Detach(integration);
+            }
+
+            throw new FieldProblemException("params", problem!);
+        }
+
+        bool created;
+        try
+        {
+            created = await Command(c => c.Save(effective with { ClientSecret = null }, callbackUrl, app.IssParameterRequired, given));
+        }
+        catch when (newlyAttached)
+        {
+            await Detach(integration);
+            throw;
+        }
+
+        if (attachedBefore is not null && newlyAttached)
+        {
+            await Detach(attachedBefore);
+        }
+
         return new SaveResult(View(), created);
     }
 
@@ -95,15 +149,22 @@ public sealed class ConnectionGrain(
     {
         await Disconnect();
         var attempt = State.Attempt?.StateHash;
+        var integration = State.Given?.Integration;
         await _store.Clear();
         _lastUsedAt = _usedLoggedAt = null;
         await _effects.Deleted(attempt);
+        if (integration is not null)
+        {
+            await Detach(integration);
+        }
+
         DeactivateOnIdle();
     }
 
     public async Task<AuthorizationStart> Authorize(string redirectUri, string? returnUrl)
     {
         EnsureExists();
+        await CurrentSettings();
         if (urls.FormProblem(State.Settings.AuthorizeUrl!) is { } refused)
         {
             throw Invalid("The authorizeUrl is no longer allowed: " + refused);
@@ -129,7 +190,18 @@ public sealed class ConnectionGrain(
             return rejected;
         }
 
-        var result = await provider.ExchangeCode(State.Settings, callback.Code!, attempt.RedirectUri, attempt.CodeVerifier, CancellationToken.None);
+        var (settings, unavailable) = await TryCurrentSettings();
+        var entry = BuiltInProviders.Behaviour(settings.Provider);
+        if (unavailable is null && CallbackProof.Problem(entry, settings, callback) is { } unverified)
+        {
+            var outcome = connection.CallbackUnverified(unverified);
+            await Commit(before, connection);
+            return outcome;
+        }
+
+        var result = unavailable is null
+            ? await provider.ExchangeCode(settings, callback.Code!, attempt.RedirectUri, attempt.CodeVerifier, CancellationToken.None)
+            : new ProviderTokenResult(null, unavailable);
         if (result.Tokens is not { } tokens)
         {
             connection.ExchangeFailed(result.Error!);
@@ -137,7 +209,8 @@ public sealed class ConnectionGrain(
             return new CallbackOutcome(CallbackResult.TokenEndpointFailed, result.Error!.Code, result.Error.Description);
         }
 
-        connection.CodeExchanged(tokens);
+        var callbackConfig = CallbackProof.Capture(entry, callback);
+        connection.CodeExchanged(tokens, callbackConfig);
         var written = await Keep(connection, again =>
         {
             if (again.State.Attempt?.StateHash == stateHash)
@@ -145,8 +218,19 @@ public sealed class ConnectionGrain(
                 again.State.Attempt = null;
             }
 
-            again.CodeExchanged(tokens);
+            again.CodeExchanged(tokens, callbackConfig);
         });
+
+        if (entry.Config.Any(c => c.From == ConfigSources.Lookup))
+        {
+            // After the tokens are safe: the lookups are provider calls that may be slow or fail.
+            var (values, problems) = await provider.LookUpConfig(settings, tokens, CancellationToken.None);
+            void LookedUp(Connection c) => c.ConfigLookedUp(values, problems);
+            var looked = Domain();
+            LookedUp(looked);
+            written &= await Keep(looked, LookedUp);
+        }
+
         return new CallbackOutcome(written ? CallbackResult.Succeeded : CallbackResult.Saving, ReturnUrl: attempt.ReturnUrl);
     }
 
@@ -163,7 +247,7 @@ public sealed class ConnectionGrain(
         }
 
         _lastUsedAt = now;
-        return new(Connection.Handout(State.Tokens!));
+        return new(Connection.Handout(State.Tokens!, State.Config));
     }
 
     public Task<AccessTokenResult> FetchInTurn(bool forceRefresh) => Published(Fetch(forceRefresh));
@@ -230,23 +314,81 @@ public sealed class ConnectionGrain(
         return _handout.TryGrant(holder, State, _usedLoggedAt, out _);
     }
 
-    public Task ReportError(string code, string? message) => Command(c => c.ReportError(code, message));
+    /// <summary>
+    /// Errors the connection; a reported <c>unauthorized</c> (the provider answered 401) then tries one forced
+    /// refresh, which recovers it when it succeeds (tokens issued within the forced-refresh debounce count as that
+    /// refresh, so a burst of reports about the same token refreshes once).
+    /// </summary>
+    public Task ReportError(string code, string? message) => Published(Reported(code, message));
+
+    private async Task<bool> Reported(string code, string? message)
+    {
+        await Command(c => c.ReportError(code, message));
+        if (code != "unauthorized")
+        {
+            return true;
+        }
+
+        var connection = Domain();
+        switch (connection.PlanUnauthorizedRecovery())
+        {
+            case RecoveryPlan.Refresh:
+                await Refresh(forced: true);
+                break;
+            case RecoveryPlan.AlreadyFresh:
+                connection.RecoveredWithFreshTokens();
+                await Keep(connection, c => c.RecoveredWithFreshTokens());
+                break;
+        }
+
+        return true;
+    }
+
+    public Task<ConnectionCheck> Check() => Published(Checked());
+
+    private async Task<ConnectionCheck> Checked()
+    {
+        EnsureExists();
+        var tokens = Domain().EnsureTokens();
+        var settings = await CurrentSettings();
+        if (string.IsNullOrEmpty(settings.UserInfoUrl))
+        {
+            throw new ConnectionProblemException(ConnectionProblemKind.Conflict, ProblemCodes.CheckUnavailable,
+                "The connection's provider has no identity call to check the token with; give userInfoUrl in its settings.");
+        }
+
+        var result = await provider.Check(settings, tokens, CancellationToken.None);
+        if (result.Unauthorized && tokens.RefreshToken is not null && !State.RefreshFailedTerminally)
+        {
+            // The access token may only have expired or been replaced: one refresh, then the same question again.
+            await Refresh(forced: true);
+            if (State.Tokens is { } refreshed && !ReferenceEquals(refreshed, tokens))
+            {
+                result = await provider.Check(settings, refreshed, CancellationToken.None);
+            }
+        }
+
+        if (result.Unauthorized)
+        {
+            await Command(c => c.CheckFailed(result.Detail));
+        }
+
+        return new ConnectionCheck(result.Ok, result.Status, result.Detail);
+    }
 
     public async Task<ConnectionView> Disconnect()
     {
         EnsureExists();
-        var settings = State.Settings;
+        var (settings, unavailable) = await TryCurrentSettings();
+        var config = State.Config;
         // Tokens are gone from storage before revocation is tried, so a failing provider cannot keep them alive.
         if (await Command(c => c.Disconnect()) is { } tokens)
         {
-            // RFC 7009: the refresh token first, so a leaked access token cannot be renewed in between.
             var results = new List<(string Hint, ProviderError? Error)>();
-            foreach (var (token, hint) in new[] { (tokens.RefreshToken, "refresh_token"), (tokens.AccessToken, "access_token") })
+            foreach (var (token, hint) in Revocable(BuiltInProviders.Behaviour(settings.Provider).Revocation, tokens))
             {
-                if (token is not null)
-                {
-                    results.Add((hint, await provider.TryRevoke(settings, token, hint)));
-                }
+                // Without the integration's credentials a revocation cannot authenticate: it fails with the reason instead.
+                results.Add((hint, unavailable ?? await provider.TryRevoke(settings, config, token, hint)));
             }
 
             void Revoked(Connection c) => results.ForEach(r => c.Revoked(r.Hint, r.Error));
@@ -302,7 +444,10 @@ public sealed class ConnectionGrain(
 
         await _handout.WithdrawAsync();
 
-        var result = await provider.Refresh(State.Settings, State.Tokens!, CancellationToken.None);
+        var (settings, unavailable) = await TryCurrentSettings();
+        var result = unavailable is null
+            ? await provider.Refresh(settings, State.Tokens!, CancellationToken.None)
+            : new ProviderTokenResult(null, unavailable);
         Action<Connection> outcome = result.Tokens is { } tokens
             ? c => c.RefreshSucceeded(tokens, forced)
             : c => c.RefreshFailed(result.Error!);
@@ -333,6 +478,75 @@ public sealed class ConnectionGrain(
     private void PublishHandout() => _handout.Publish(State, _usedLoggedAt);
 
     private Connection Domain(ConnectionState? state = null) => new(state ?? State, _options, time, jitter);
+
+    /// <summary>
+    /// The tokens a disconnect revokes, in order: RFC 7009's refresh token first (so a leaked access token cannot be
+    /// renewed in between), or the one token the provider's revocation takes.
+    /// </summary>
+    private static IEnumerable<(string Token, string Hint)> Revocable(RevocationRules rules, TokenSet tokens)
+    {
+        var refresh = tokens.RefreshToken is { } refreshToken ? (refreshToken, "refresh_token") : default((string, string)?);
+        var access = (tokens.AccessToken, "access_token");
+        return rules.Tokens switch
+        {
+            RevokedTokens.Access => [access],
+            RevokedTokens.Refresh => [refresh ?? access],
+            _ => refresh is { } both ? [both, access] : [access],
+        };
+    }
+
+    private IIntegrationUse Integration(string integration) =>
+        GrainFactory.GetGrain<IIntegrationUse>(ConnectionKeys.For(ConnectionKeys.Split(this.GetPrimaryKeyString()).Tenant, integration));
+
+    /// <summary>Best effort: a connection that stops using an integration tells it; a failure leaves the integration counting it (never the reverse).</summary>
+    private async Task Detach(string integration)
+    {
+        try
+        {
+            await Integration(integration).Detach(ConnectionId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogDetachFailed(logger, e, this.GetPrimaryKeyString(), integration);
+        }
+    }
+
+    /// <summary>
+    /// The settings a provider call uses now, client secret included: the connection's own, or for a connection of an
+    /// integration what it resolves to with the integration's current app settings (the view shows them from now on;
+    /// they are written with the next write). Throws the problem when they cannot be had.
+    /// </summary>
+    private async Task<ConnectionSettings> CurrentSettings()
+    {
+        if (State.Given is not { Integration: { } integration } given)
+        {
+            return State.Settings;
+        }
+
+        var app = await Integration(integration).App();
+        var effective = ProviderSettings.Effective(app.Settings, given, out var problem)
+            ?? throw Invalid("The integration's URLs no longer fit this connection: " + problem);
+        State.Settings = effective with { ClientSecret = null };
+        State.IssParameterRequired = app.IssParameterRequired;
+        return effective;
+    }
+
+    /// <summary><see cref="CurrentSettings"/> for a provider call that must not throw: a failure is a provider error instead.</summary>
+    private async Task<(ConnectionSettings Settings, ProviderError? Error)> TryCurrentSettings()
+    {
+        try
+        {
+            return (await CurrentSettings(), null);
+        }
+        catch (ConnectionProblemException e) when (e.Kind is ConnectionProblemKind.NotFound or ConnectionProblemKind.Invalid)
+        {
+            return (State.Settings, new ProviderError(e.Code == ProblemCodes.IntegrationNotFound ? "integration_not_found" : "invalid_settings", e.Message, Transient: false));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return (State.Settings, new ProviderError("integration_unavailable", "The integration's settings could not be read (" + e.GetType().Name + ").", Transient: true));
+        }
+    }
 
     private Task Command(Action<Connection> change) => Command(c =>
     {
@@ -392,6 +606,9 @@ public sealed class ConnectionGrain(
         new(ConnectionProblemKind.Invalid, ProblemCodes.InvalidSettings, message);
 
     private ConnectionView View() => ConnectionViews.From(ConnectionId, State, HandoutPublisher.Later(_lastUsedAt, _handout.LastFetchAt));
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Connection {Connection}: telling integration {Integration} it is no longer used failed; it keeps counting it")]
+    private static partial void LogDetachFailed(ILogger logger, Exception exception, string connection, string integration);
 }
 
 /// <summary>The connection's calls to itself: not part of the contract clients hold (<see cref="IConnectionGrain"/>).</summary>

@@ -14,6 +14,7 @@ public enum LifecycleEvent
     TerminalRefreshFailure,
     ErrorReported,
     DisconnectRequested,
+    CheckFailed,
 }
 
 /// <summary>What the connection held when the event happened.</summary>
@@ -66,6 +67,9 @@ public static class ConnectionLifecycle
             ? new(true, ConnectionStatus.Errored)
             : LifecycleStep.Refused(from),
         LifecycleEvent.ErrorReported => from is ConnectionStatus.Configured or ConnectionStatus.Used or ConnectionStatus.Errored
+            ? new(true, ConnectionStatus.Errored)
+            : LifecycleStep.Refused(from),
+        LifecycleEvent.CheckFailed => from is ConnectionStatus.Configured or ConnectionStatus.Used or ConnectionStatus.Errored
             ? new(true, ConnectionStatus.Errored)
             : LifecycleStep.Refused(from),
         LifecycleEvent.DisconnectRequested => from != ConnectionStatus.Disconnected

@@ -56,6 +56,19 @@ public sealed class ConnectionState
     /// one lease (<c>ActorOAuth:Handout:Lease</c>) before its first change completes.
     /// </summary>
     [Id(50)] public bool HandoutLeased { get; set; }
+
+    /// <summary>
+    /// For a connection of an integration, the settings as the connection gave them (integration, scopes, params,
+    /// metadata); null for one with settings of its own. <see cref="Settings"/> is then what they resolve to with the
+    /// integration's app settings, resolved again before every provider call, and never holds the client secret.
+    /// </summary>
+    [Id(18)] public ConnectionSettings? Given { get; set; }
+
+    /// <summary>
+    /// The provider data API calls need (<c>config</c>): the params, and what the callback and token responses
+    /// carried. Replaced, never changed in place, so a hand-out can share it.
+    /// </summary>
+    [Id(19)] public IReadOnlyDictionary<string, string> Config { get; set; } = ConnectionConfig.Empty;
 }
 
 /// <summary>One authorization attempt in flight. Only the hash of its <c>state</c> is kept.</summary>
@@ -90,6 +103,9 @@ public sealed class TokenSet
     [Id(4)] public DateTimeOffset? ExpiresAt { get; init; }
 
     [Id(5)] public IReadOnlyList<string> GrantedScopes { get; init; } = [];
+
+    /// <summary>The config values this response carried (the catalog entry says which); null when none.</summary>
+    [Id(6)] public IReadOnlyDictionary<string, string>? Config { get; init; }
 }
 
 /// <summary>When the next refresh happens and how the current run of failures stands.</summary>

@@ -1,7 +1,12 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Providers;
 using ActorOAuth.Grains.Security;
 using Duende.IdentityModel.Client;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace ActorOAuth.Grains;
 
@@ -12,14 +17,25 @@ public sealed record ProviderTokenResult(TokenSet? Tokens, ProviderError? Error)
 }
 
 /// <summary>What a provider's discovery document says about it.</summary>
-public sealed record ProviderMetadata(string Issuer, string? AuthorizeUrl, string? TokenUrl, string? RevokeUrl, bool IssParameterSupported);
+public sealed record ProviderMetadata(string Issuer, string? AuthorizeUrl, string? TokenUrl, string? RevokeUrl, bool IssParameterSupported, string? UserInfoUrl = null);
+
+/// <summary>A discovery: the metadata found, or why none could be used (a sentence naming the URLs tried).</summary>
+public sealed record DiscoveryResult(ProviderMetadata? Metadata, string? Problem);
 
 /// <summary>A provider failure: its OAuth error code and description (never a token), and whether to retry.</summary>
 public sealed record ProviderError(string Code, string? Description, bool Transient, TimeSpan? RetryAfter = null);
 
 /// <summary>
-/// Calls a provider's token and revocation endpoints with the connection's client authentication.
-/// One attempt per call: retries are the grain's to schedule.
+/// What a connection check found: whether the provider accepted the token, whether it refused it as unauthorized
+/// (a 401, or the entry's equivalent), the HTTP status and a sentence without any token.
+/// </summary>
+public sealed record ProviderCheckResult(bool Ok, bool Unauthorized, int? Status, string Detail);
+
+/// <summary>
+/// Calls a provider's token, revocation, identity and discovery endpoints the way its catalog entry
+/// (<see cref="BuiltInProviders.Behaviour"/>, by the settings' <c>provider</c>) says: client authentication, form or
+/// JSON bodies, where the tokens are in the answer, errors on HTTP 200, the revocation shape. One attempt per call:
+/// retries are the grain's to schedule.
 /// </summary>
 public sealed class ProviderClient(IHttpClientFactory httpClientFactory, ProviderUrlPolicy urls, TimeProvider time)
 {
@@ -29,7 +45,10 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
     public const string InvalidTokenResponse = "invalid_token_response";
 
     private static readonly HashSet<string> TerminalErrors = ["invalid_grant", "invalid_client", "unauthorized_client"];
-    private static readonly HashSet<string> TransientErrors = ["temporarily_unavailable", "server_error"];
+
+    // RFC 6749's, and Slack's words for the same (its errors come with HTTP 200).
+    private static readonly HashSet<string> TransientErrors =
+        ["temporarily_unavailable", "server_error", "ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"];
 
     public async Task<ProviderTokenResult> ExchangeCode(ConnectionSettings settings, string code, string redirectUri, string? codeVerifier, CancellationToken cancellationToken)
     {
@@ -38,66 +57,95 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return new(null, refused);
         }
 
-        using var client = httpClientFactory.CreateClient(HttpClientName);
-        using var response = await client.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
+        var fields = new Dictionary<string, string> { ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = redirectUri };
+        if (codeVerifier is not null)
         {
-            Address = settings.TokenUrl,
-            ClientId = settings.ClientId!,
-            ClientSecret = settings.ClientSecret,
-            ClientCredentialStyle = CredentialStyle(settings),
-            Code = code,
-            RedirectUri = redirectUri,
-            CodeVerifier = codeVerifier,
-        }, cancellationToken);
-        return Read(response, previous: null);
+            fields["code_verifier"] = codeVerifier;
+        }
+
+        var entry = BuiltInProviders.Behaviour(settings.Provider);
+        return await SendToken(TokenRequest(settings, entry, settings.TokenUrl!, fields), entry, previous: null, cancellationToken);
     }
 
     public async Task<ProviderTokenResult> Refresh(ConnectionSettings settings, TokenSet current, CancellationToken cancellationToken)
     {
-        if (Refused(settings.TokenUrl) is { } refused)
+        var url = string.IsNullOrEmpty(settings.RefreshUrl) ? settings.TokenUrl : settings.RefreshUrl;
+        if (Refused(url) is { } refused)
         {
             return new(null, refused);
         }
 
-        using var client = httpClientFactory.CreateClient(HttpClientName);
-        using var response = await client.RequestRefreshTokenAsync(new RefreshTokenRequest
-        {
-            Address = settings.TokenUrl,
-            ClientId = settings.ClientId!,
-            ClientSecret = settings.ClientSecret,
-            ClientCredentialStyle = CredentialStyle(settings),
-            RefreshToken = current.RefreshToken!,
-        }, cancellationToken);
-        return Read(response, current);
+        var fields = new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = current.RefreshToken! };
+        var entry = BuiltInProviders.Behaviour(settings.Provider);
+        return await SendToken(TokenRequest(settings, entry, url!, fields), entry, current, cancellationToken);
     }
 
-    /// <summary>RFC 7009 revocation; null on success, else the error.</summary>
-    public async Task<ProviderError?> Revoke(ConnectionSettings settings, string token, string tokenTypeHint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes one token the way the entry says (RFC 7009, a JSON body, a call authenticated with the token, a DELETE
+    /// with Basic …); null on success, else the error. <paramref name="config"/> fills <c>{config.key}</c> fields.
+    /// </summary>
+    public async Task<ProviderError?> Revoke(ConnectionSettings settings, IReadOnlyDictionary<string, string> config, string token, string tokenTypeHint, CancellationToken cancellationToken)
     {
         if (Refused(settings.RevokeUrl) is { } refused)
         {
             return refused;
         }
 
-        using var client = httpClientFactory.CreateClient(HttpClientName);
-        using var response = await client.RevokeTokenAsync(new TokenRevocationRequest
+        var rules = BuiltInProviders.Behaviour(settings.Provider).Revocation;
+        var request = new HttpRequestMessage(new HttpMethod(rules.Method), settings.RevokeUrl);
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (rules.TokenField is { } tokenField)
         {
-            Address = settings.RevokeUrl,
-            ClientId = settings.ClientId!,
-            ClientSecret = settings.ClientSecret,
-            ClientCredentialStyle = CredentialStyle(settings),
-            Token = token,
-            TokenTypeHint = tokenTypeHint,
-        }, cancellationToken);
-        return response.IsError ? Classify(response, response.Error, description: null) : null;
+            fields[tokenField] = token;
+        }
+
+        if (rules.TokenTypeHint)
+        {
+            fields["token_type_hint"] = tokenTypeHint;
+        }
+
+        foreach (var (name, template) in rules.Fields)
+        {
+            fields[name] = template == "{clientId}" ? settings.ClientId ?? ""
+                : template.StartsWith("{config.", StringComparison.Ordinal) ? config.GetValueOrDefault(template[8..^1]) ?? ""
+                : template;
+        }
+
+        var auth = rules.Auth == RevocationAuths.Client
+            ? settings.TokenAuthMethod == TokenAuthMethods.ClientSecretPost ? RevocationAuths.Post : RevocationAuths.Basic
+            : rules.Auth;
+        switch (auth)
+        {
+            case RevocationAuths.Basic:
+                Authenticate(request, settings, fields, inBody: false);
+                break;
+            case RevocationAuths.Post:
+                Authenticate(request, settings, fields, inBody: true);
+                break;
+            case RevocationAuths.Bearer:
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                break;
+            case RevocationAuths.Secret:
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.ClientSecret ?? "");
+                break;
+        }
+
+        request.Content = Body(rules.Body, fields);
+        var answer = await Send(request, cancellationToken);
+        if (answer.Error is { } failed)
+        {
+            return failed;
+        }
+
+        return Failure(answer, rules.OkField) ?? (IsSuccess(answer.Status) ? null : Classify(answer, null, null));
     }
 
     /// <summary>Revokes one token; null on success, else the error (network trouble and refusals by policy included).</summary>
-    public async Task<ProviderError?> TryRevoke(ConnectionSettings settings, string token, string tokenTypeHint)
+    public async Task<ProviderError?> TryRevoke(ConnectionSettings settings, IReadOnlyDictionary<string, string> config, string token, string tokenTypeHint)
     {
         try
         {
-            return await Revoke(settings, token, tokenTypeHint, CancellationToken.None);
+            return await Revoke(settings, config, token, tokenTypeHint, CancellationToken.None);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException
             or ProviderAddressRefusedException or ProviderResponseTooLargeException)
@@ -107,52 +155,311 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
     }
 
     /// <summary>
-    /// RFC 8414 / OpenID discovery at the issuer: its endpoints, and whether it promises the RFC 9207
-    /// <c>iss</c> authorization response parameter. Endpoints the policy refuses are left out.
+    /// The provider's cheap identity call with the access token (<see cref="CheckRules"/>): a userinfo-style call with
+    /// the token as credential, or RFC 7662 introspection.
     /// </summary>
-    public async Task<ProviderMetadata?> Discover(string issuer, CancellationToken cancellationToken)
+    public async Task<ProviderCheckResult> Check(ConnectionSettings settings, TokenSet tokens, CancellationToken cancellationToken)
     {
-        if (urls.FormProblem(issuer) is not null)
+        if (Refused(settings.UserInfoUrl) is { } refused)
         {
-            return null;
+            return new(false, false, null, "The identity call's URL is refused: " + refused.Description);
         }
 
-        using var client = httpClientFactory.CreateClient(HttpClientName);
-        using var response = await client.GetDiscoveryDocumentAsync(new DiscoveryDocumentRequest
+        var rules = BuiltInProviders.Behaviour(settings.Provider).Check;
+        var request = new HttpRequestMessage(new HttpMethod(rules.Method), settings.UserInfoUrl);
+        if (rules.Kind == CheckKinds.Introspection)
         {
-            Address = issuer,
-            Policy = { RequireHttps = false, ValidateIssuerName = true, ValidateEndpoints = false, RequireKeySet = false },
-        }, cancellationToken);
-        if (response.IsError)
+            var fields = new Dictionary<string, string> { ["token"] = tokens.AccessToken, ["token_type_hint"] = "access_token" };
+            Authenticate(request, settings, fields, inBody: settings.TokenAuthMethod == TokenAuthMethods.ClientSecretPost);
+            request.Content = new FormUrlEncodedContent(fields);
+        }
+        else
         {
-            return null;
+            Present(request, rules, tokens.AccessToken);
         }
 
-        string? Allowed(string? url) => url is not null && urls.FormProblem(url) is null ? url : null;
-        var issParameter = response.Json is { } json
-            && json.TryGetProperty("authorization_response_iss_parameter_supported", out var flag) && flag.ValueKind == System.Text.Json.JsonValueKind.True;
-        return new ProviderMetadata(response.Issuer ?? issuer, Allowed(response.AuthorizeEndpoint), Allowed(response.TokenEndpoint), Allowed(response.RevocationEndpoint), issParameter);
+        var answer = await Send(request, cancellationToken);
+        if (answer.Error is { } error)
+        {
+            return new(false, false, null, $"The provider's identity call could not be made: {error.Code}{Describe(error.Description)}.");
+        }
+
+        var status = (int)answer.Status;
+        if (answer.Status == HttpStatusCode.Unauthorized)
+        {
+            return new(false, true, status, "The provider refused the access token (401)" + Describe(CodeOf(answer.Body)) + ".");
+        }
+
+        if (rules.OkField && answer.Body is { ValueKind: JsonValueKind.Object } body
+            && body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False)
+        {
+            var code = OAuthSyntax.SanitizeErrorCode(ErrorOf(body)?.Code);
+            var refusedToken = rules.UnauthorizedErrors.Contains(code);
+            return new(false, refusedToken, status, $"The provider answered ok:false ({code})" + (refusedToken ? ": it refused the access token." : "."));
+        }
+
+        if (rules.Kind == CheckKinds.Introspection && IsSuccess(answer.Status) && answer.Body is { ValueKind: JsonValueKind.Object } introspection
+            && introspection.TryGetProperty("active", out var active) && active.ValueKind == JsonValueKind.False)
+        {
+            return new(false, true, status, "The provider says the access token is not active.");
+        }
+
+        return IsSuccess(answer.Status)
+            ? new(true, false, status, $"The provider accepted the access token ({status}).")
+            : new(false, false, status, $"The provider's identity call answered {status}" + Describe(CodeOf(answer.Body)) + ".");
+    }
+
+    /// <summary>
+    /// The config values an entry looks up after a code exchange (<see cref="ConfigSources.Lookup"/>): each URL called
+    /// once with the new access token. Values not found are left out; the problems say which calls failed.
+    /// </summary>
+    public async Task<(Dictionary<string, string> Config, List<string> Problems)> LookUpConfig(ConnectionSettings settings, TokenSet tokens, CancellationToken cancellationToken)
+    {
+        var entry = BuiltInProviders.Behaviour(settings.Provider);
+        var config = new Dictionary<string, string>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var call in entry.Config.Where(c => c.From == ConfigSources.Lookup).GroupBy(c => c.Url ?? settings.UserInfoUrl ?? ""))
+        {
+            var url = UrlTemplates.Fill(call.Key, settings.ClientId, settings.Params, out var templateProblem);
+            if (url is null || url.Length == 0 || Refused(url) is not null)
+            {
+                problems.Add($"{call.Key}: {templateProblem ?? "refused by the URL policy"}");
+                continue;
+            }
+
+            try
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, url);
+                Present(request, entry.Check, tokens.AccessToken);
+                var answer = await Send(request, cancellationToken);
+                if (answer.Error is not null || !IsSuccess(answer.Status) || answer.Body is not { } body)
+                {
+                    problems.Add($"{url} answered {(answer.Error?.Code ?? ((int)answer.Status).ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+                    continue;
+                }
+
+                foreach (var capture in call)
+                {
+                    if (ValueAt(body, capture.Path) is { } value)
+                    {
+                        config[capture.Key] = value;
+                    }
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ProviderAddressRefusedException or ProviderResponseTooLargeException)
+            {
+                problems.Add($"{url}: {FromException(e).Code}");
+            }
+        }
+
+        return (config, problems);
+    }
+
+    /// <summary>
+    /// RFC 8414 / OpenID discovery at the issuer: <c>/.well-known/oauth-authorization-server</c> (inserted before the
+    /// issuer's path, RFC 8414 §3.1), then <c>/.well-known/openid-configuration</c> (appended, OpenID Connect
+    /// Discovery §4). A document is used only when its <c>issuer</c> equals the one given (RFC 8414 §3.3). Endpoints
+    /// the policy refuses are left out.
+    /// </summary>
+    public async Task<DiscoveryResult> Discover(string issuer, CancellationToken cancellationToken)
+    {
+        if (urls.FormProblem(issuer) is { } refused)
+        {
+            return new(null, refused);
+        }
+
+        var uri = new Uri(issuer);
+        var path = uri.AbsolutePath.TrimEnd('/');
+        var origin = uri.GetLeftPart(UriPartial.Authority);
+        var candidates = new[]
+        {
+            origin + "/.well-known/oauth-authorization-server" + path,
+            issuer.TrimEnd('/') + "/.well-known/openid-configuration",
+        }.Distinct();
+
+        var problems = new List<string>();
+        foreach (var url in candidates)
+        {
+            var answer = await Send(new HttpRequestMessage(HttpMethod.Get, url), cancellationToken);
+            if (answer.Error is { } error)
+            {
+                problems.Add($"{url} could not be read ({error.Code})");
+                continue;
+            }
+
+            if (!IsSuccess(answer.Status) || answer.Body is not { ValueKind: JsonValueKind.Object } document)
+            {
+                problems.Add(IsSuccess(answer.Status) ? $"{url} is not a JSON object" : $"{url} answered {(int)answer.Status}");
+                continue;
+            }
+
+            var named = String(document, "issuer");
+            if (!string.Equals(named, issuer, StringComparison.Ordinal))
+            {
+                problems.Add(named is null
+                    ? $"{url} names no issuer"
+                    : $"{url} names the issuer '{Bounded(named)}', not '{issuer}' (they must be equal, RFC 8414 §3.3)");
+                continue;
+            }
+
+            string? Allowed(string name) => String(document, name) is { } endpoint && urls.FormProblem(endpoint) is null ? endpoint : null;
+            var issParameter = document.TryGetProperty("authorization_response_iss_parameter_supported", out var flag) && flag.ValueKind == JsonValueKind.True;
+            return new(new ProviderMetadata(issuer, Allowed("authorization_endpoint"), Allowed("token_endpoint"), Allowed("revocation_endpoint"), issParameter,
+                Allowed("userinfo_endpoint")), null);
+        }
+
+        return new(null, "Discovery found no usable metadata: " + string.Join("; ", problems) + ".");
     }
 
     private ProviderError? Refused(string? url) =>
         url is not null && urls.FormProblem(url) is { } problem ? new ProviderError("provider_address_refused", problem, Transient: false) : null;
 
-    private static ClientCredentialStyle CredentialStyle(ConnectionSettings settings) =>
-        settings.TokenAuthMethod == TokenAuthMethods.ClientSecretPost ? ClientCredentialStyle.PostBody : ClientCredentialStyle.AuthorizationHeader;
-
-    private ProviderTokenResult Read(TokenResponse response, TokenSet? previous)
+    /// <summary>A token request in the entry's shape: form or JSON body, client credentials in a Basic header or in the body.</summary>
+    private static HttpRequestMessage TokenRequest(ConnectionSettings settings, ProviderEntry entry, string url, Dictionary<string, string> fields)
     {
-        if (response.IsError)
+        foreach (var (name, value) in entry.TokenParams)
         {
-            return new(null, Classify(response, response.Error, response.ErrorDescription));
+            fields.TryAdd(name, value);
         }
 
-        if (string.IsNullOrEmpty(response.AccessToken))
+        var request = new HttpRequestMessage(HttpMethod.Post, url);
+        Authenticate(request, settings, fields, inBody: settings.TokenAuthMethod == TokenAuthMethods.ClientSecretPost);
+        request.Content = Body(entry.TokenRequestBody, fields);
+        return request;
+    }
+
+    /// <summary>
+    /// Client authentication (RFC 6749 §2.3.1): a Basic header of the form-encoded id and secret, or both in the body;
+    /// a client without a secret sends only its id, in the body.
+    /// </summary>
+    private static void Authenticate(HttpRequestMessage request, ConnectionSettings settings, Dictionary<string, string> fields, bool inBody)
+    {
+        var clientId = settings.ClientId ?? "";
+        if (string.IsNullOrEmpty(settings.ClientSecret))
+        {
+            fields["client_id"] = clientId;
+        }
+        else if (inBody)
+        {
+            fields["client_id"] = clientId;
+            fields["client_secret"] = settings.ClientSecret;
+        }
+        else
+        {
+            request.Headers.Authorization = new BasicAuthenticationOAuthHeaderValue(clientId, settings.ClientSecret);
+        }
+    }
+
+    private static HttpContent? Body(string shape, Dictionary<string, string> fields) => shape switch
+    {
+        TokenBodies.Json => JsonContent.Create(fields),
+        TokenBodies.Form => new FormUrlEncodedContent(fields),
+        _ => null,
+    };
+
+    /// <summary>Puts the access token where the entry's calls carry it: <c>Authorization: {scheme} {token}</c>, or a header of its own.</summary>
+    private static void Present(HttpRequestMessage request, CheckRules rules, string accessToken)
+    {
+        if (string.Equals(rules.Header, "Authorization", StringComparison.OrdinalIgnoreCase))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue(rules.Scheme, accessToken);
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation(rules.Header, accessToken);
+        }
+
+        foreach (var (name, value) in rules.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    private async Task<ProviderTokenResult> SendToken(HttpRequestMessage request, ProviderEntry entry, TokenSet? previous, CancellationToken cancellationToken)
+    {
+        var answer = await Send(request, cancellationToken);
+        return answer.Error is { } error ? new(null, error) : Read(answer, entry, previous);
+    }
+
+    /// <summary>One call; the answer's body read as JSON, or as a form-encoded document (GitHub's default), or not at all.</summary>
+    private async Task<ProviderAnswer> Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var client = httpClientFactory.CreateClient(HttpClientName);
+        try
+        {
+            using (request)
+            using (var response = await client.SendAsync(request, cancellationToken))
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                var mediaType = response.Content.Headers.ContentType?.MediaType;
+                return new ProviderAnswer(response.StatusCode, response.ReasonPhrase, ParseBody(text, mediaType), RetryAfter(response), null);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new ProviderAnswer(0, null, null, null, FromException(e));
+        }
+    }
+
+    private static JsonElement? ParseBody(string text, string? mediaType)
+    {
+        var trimmed = text.AsSpan().TrimStart();
+        if (trimmed.Length > 0 && trimmed[0] is '{' or '[')
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                return document.RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+
+        if (mediaType is "application/x-www-form-urlencoded" or "text/plain" && text.Contains('='))
+        {
+            var form = QueryHelpers.ParseQuery(text.StartsWith('?') ? text : "?" + text);
+            return JsonSerializer.SerializeToElement(form.ToDictionary(p => p.Key, p => p.Value.ToString()));
+        }
+
+        return null;
+    }
+
+    /// <summary>Builds the token set from a successful answer, or says why the answer is a failure after all.</summary>
+    private ProviderTokenResult Read(ProviderAnswer answer, ProviderEntry entry, TokenSet? previous)
+    {
+        if (Failure(answer, entry.TokenResponse.OkField) is { } failure)
+        {
+            return new(null, failure);
+        }
+
+        if (!IsSuccess(answer.Status))
+        {
+            return new(null, Classify(answer, null, null));
+        }
+
+        if (answer.Body is not { ValueKind: JsonValueKind.Object } root)
+        {
+            return new(null, new ProviderError("invalid_response", "The token endpoint answered without a JSON or form-encoded object.", Transient: true));
+        }
+
+        var tokens = root;
+        if (String(root, "access_token") is null && entry.TokenResponse.Nested is { } nested
+            && root.TryGetProperty(nested, out var inner) && inner.ValueKind == JsonValueKind.Object)
+        {
+            tokens = inner;
+        }
+
+        var accessToken = String(tokens, "access_token");
+        if (string.IsNullOrEmpty(accessToken))
         {
             return new(null, new ProviderError("invalid_response", "The token endpoint answered without an access_token.", Transient: true));
         }
 
-        if (BrokenField(response) is { } field)
+        var refreshToken = String(tokens, "refresh_token");
+        var tokenType = String(tokens, "token_type");
+        if (BrokenField(accessToken, refreshToken, tokenType) is { } field)
         {
             // Not transient: a provider that answers broken tokens keeps doing so, and retrying a refresh whose answer
             // was refused may present a refresh token the provider already rotated (reuse detection can revoke the
@@ -163,66 +470,194 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         }
 
         var now = time.GetUtcNow();
-        var scopes = string.IsNullOrWhiteSpace(response.Scope)
-            ? previous?.GrantedScopes ?? []
-            : response.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // A response without a refresh token keeps the one held (no rotation at this provider).
+        var heldRefreshToken = string.IsNullOrEmpty(refreshToken) ? previous?.RefreshToken : refreshToken;
+        var expiresIn = Seconds(tokens, "expires_in");
         return new(new TokenSet
         {
-            AccessToken = response.AccessToken,
-            TokenType = string.IsNullOrEmpty(response.TokenType) ? "Bearer" : response.TokenType,
-            // A response without a refresh token keeps the one held (no rotation at this provider).
-            RefreshToken = string.IsNullOrEmpty(response.RefreshToken) ? previous?.RefreshToken : response.RefreshToken,
+            AccessToken = accessToken,
+            TokenType = string.IsNullOrEmpty(tokenType) ? "Bearer" : tokenType,
+            RefreshToken = heldRefreshToken,
             IssuedAt = now,
-            ExpiresAt = response.ExpiresIn > 0 ? now.AddSeconds(response.ExpiresIn) : null,
-            GrantedScopes = scopes,
+            // 0 means "never" (Mailchimp); a missing expires_in is unknown, unless the entry says how long its tokens live.
+            ExpiresAt = expiresIn switch
+            {
+                > 0 => now.AddSeconds(expiresIn.Value),
+                null when heldRefreshToken is not null && entry.DefaultTokenLifetimeSeconds is { } lifetime => now.AddSeconds(lifetime),
+                _ => null,
+            },
+            GrantedScopes = Scopes(tokens, entry.TokenResponse.ScopeSeparator ?? entry.ScopeSeparator) ?? previous?.GrantedScopes ?? [],
+            Config = Capture(root, entry),
         }, null);
     }
 
-    /// <summary>The first field of a successful token response that breaks RFC 6749 Appendix A, or null.</summary>
-    private static string? BrokenField(TokenResponse response)
+    /// <summary>An answer that fails whatever its status: one carrying <c>error</c>, or <c>"ok": false</c> where the entry says so.</summary>
+    private static ProviderError? Failure(ProviderAnswer answer, bool okField)
     {
-        if (!OAuthSyntax.IsVsChars(response.AccessToken))
+        if (answer.Body is not { ValueKind: JsonValueKind.Object } body)
+        {
+            return null;
+        }
+
+        if (ErrorOf(body) is { } error)
+        {
+            return Classify(answer, error.Code, error.Description);
+        }
+
+        return okField && body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False
+            ? Classify(answer, "provider_error", "The provider answered ok:false without an error code.")
+            : null;
+    }
+
+    /// <summary>The <c>error</c> member (a string, or an object with a <c>code</c>) and its description, if any.</summary>
+    private static (string Code, string? Description)? ErrorOf(JsonElement? body)
+    {
+        if (body is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("error", out var error))
+        {
+            return null;
+        }
+
+        var code = error.ValueKind switch
+        {
+            JsonValueKind.String => error.GetString(),
+            JsonValueKind.Object => String(error, "code") ?? OAuthSyntax.InvalidErrorCode,
+            JsonValueKind.Null => null,
+            _ => OAuthSyntax.InvalidErrorCode,
+        };
+        if (string.IsNullOrEmpty(code))
+        {
+            return null;
+        }
+
+        var description = String(root, "error_description") ?? (error.ValueKind == JsonValueKind.Object ? String(error, "message") : String(root, "message"));
+        return (code, description);
+    }
+
+    /// <summary>The answer's error code, sanitised for a log line or a response; null when it carries none.</summary>
+    private static string? CodeOf(JsonElement? body) => ErrorOf(body) is { } error ? OAuthSyntax.SanitizeErrorCode(error.Code) : null;
+
+    /// <summary>The config values an entry captures from a token response (<see cref="ConfigSources.Token"/>); null when none.</summary>
+    private static IReadOnlyDictionary<string, string>? Capture(JsonElement root, ProviderEntry entry)
+    {
+        Dictionary<string, string>? config = null;
+        foreach (var capture in entry.Config.Where(c => c.From == ConfigSources.Token))
+        {
+            if (ValueAt(root, capture.Path) is { } value)
+            {
+                (config ??= new(StringComparer.Ordinal))[capture.Key] = value;
+            }
+        }
+
+        return config;
+    }
+
+    /// <summary>The string, number or boolean at a dotted path (<c>team.id</c>, <c>0.id</c>), as text; null when absent or unfit to keep.</summary>
+    public static string? ValueAt(JsonElement root, string path)
+    {
+        var current = root;
+        foreach (var step in path.Split('.'))
+        {
+            if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(step, out var next))
+            {
+                current = next;
+            }
+            else if (current.ValueKind == JsonValueKind.Array && int.TryParse(step, out var index) && index >= 0 && index < current.GetArrayLength())
+            {
+                current = current[index];
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        var value = current.ValueKind switch
+        {
+            JsonValueKind.String => current.GetString(),
+            JsonValueKind.Number => current.GetRawText(),
+            JsonValueKind.True => "true",
+            JsonValueKind.False => "false",
+            _ => null,
+        };
+        return ConnectionConfig.IsValue(value) && value!.Length > 0 ? value : null;
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary><c>expires_in</c> as a number or a numeric string; null when absent.</summary>
+    private static long? Seconds(JsonElement element, string name)
+    {
+        if (!element.TryGetProperty(name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetInt64(out var n) => n,
+            JsonValueKind.String when long.TryParse(value.GetString(), out var n) => n,
+            _ => null,
+        };
+    }
+
+    /// <summary>The granted scopes: <c>scope</c> (or <c>scopes</c>) as a string joined by <paramref name="separator"/>, or an array; null when absent.</summary>
+    private static IReadOnlyList<string>? Scopes(JsonElement element, string separator)
+    {
+        foreach (var name in new[] { "scope", "scopes" })
+        {
+            if (!element.TryGetProperty(name, out var value))
+            {
+                continue;
+            }
+
+            if (value.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(value.GetString()))
+            {
+                var separators = separator == " " ? new[] { ' ' } : new[] { separator[0], ' ' };
+                return value.GetString()!.Split(separators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            }
+
+            if (value.ValueKind == JsonValueKind.Array)
+            {
+                return [.. value.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.String).Select(s => s.GetString()!)];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The first field of a successful token response that breaks RFC 6749 Appendix A, or null.</summary>
+    private static string? BrokenField(string accessToken, string? refreshToken, string? tokenType)
+    {
+        if (!OAuthSyntax.IsVsChars(accessToken))
         {
             return "access_token";
         }
 
-        if (!string.IsNullOrEmpty(response.RefreshToken) && !OAuthSyntax.IsVsChars(response.RefreshToken))
+        if (!string.IsNullOrEmpty(refreshToken) && !OAuthSyntax.IsVsChars(refreshToken))
         {
             return "refresh_token";
         }
 
-        return !string.IsNullOrEmpty(response.TokenType) && !OAuthSyntax.IsTokenType(response.TokenType) ? "token_type" : null;
+        return !string.IsNullOrEmpty(tokenType) && !OAuthSyntax.IsTokenType(tokenType) ? "token_type" : null;
     }
 
     private static string Rule(string field) => field == "token_type"
         ? "a type name of letters, digits, '-', '.' and '_', or an absolute URI"
         : "printable ASCII characters and spaces only";
 
-    private ProviderError Classify(ProtocolResponse response, string? error, string? description)
+    private static ProviderError Classify(ProviderAnswer answer, string? error, string? description)
     {
-        var retryAfter = RetryAfter(response.HttpResponse);
-        if (response.ErrorType == ResponseErrorType.Exception)
-        {
-            return FromException(response.Exception, retryAfter);
-        }
-
-        var status = response.HttpStatusCode;
-        // A 401 or 5xx may still carry an RFC 6749 error body; prefer its code over the HTTP status.
-        if (response.Json is not null && response.TryGet("error") is { Length: > 0 } bodyError)
-        {
-            error = bodyError;
-            description ??= response.TryGet("error_description");
-        }
-
+        var status = answer.Status;
         // The provider's words are logged and shown: only RFC 6749's error characters get through, bounded.
-        if (!string.IsNullOrEmpty(error) && response.Json is not null)
+        if (!string.IsNullOrEmpty(error))
         {
             var code = OAuthSyntax.SanitizeErrorCode(error);
             var transient = TransientErrors.Contains(code) || IsTransientStatus(status);
-            return new ProviderError(code, OAuthSyntax.SanitizeDescription(description), transient && !TerminalErrors.Contains(code), retryAfter);
+            return new ProviderError(code, OAuthSyntax.SanitizeDescription(description), transient && !TerminalErrors.Contains(code), answer.RetryAfter);
         }
 
-        return new ProviderError($"http_{(int)status}", OAuthSyntax.SanitizeDescription(response.HttpErrorReason), IsTransientStatus(status), retryAfter);
+        return new ProviderError($"http_{(int)status}", OAuthSyntax.SanitizeDescription(answer.Reason), IsTransientStatus(status), answer.RetryAfter);
     }
 
     /// <summary>Classifies a failed call by its exception: refusals by policy are terminal, network trouble is transient.</summary>
@@ -244,8 +679,14 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         return new ProviderError("network_error", exception?.GetType().Name, Transient: true, retryAfter);
     }
 
+    private static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;
+
     private static bool IsTransientStatus(HttpStatusCode status) =>
         status == HttpStatusCode.TooManyRequests || (int)status >= 500;
+
+    private static string Describe(string? text) => string.IsNullOrEmpty(text) ? "" : ": " + text;
+
+    private static string Bounded(string text) => OAuthSyntax.SanitizeDescription(text.Length > 200 ? text[..200] : text) ?? "";
 
     private TimeSpan? RetryAfter(HttpResponseMessage? response)
     {
@@ -257,4 +698,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
 
         return header?.Date is { } date ? date - time.GetUtcNow() : null;
     }
+
+    /// <summary>What one call got back: status, reason and body, or the error that stopped it.</summary>
+    private sealed record ProviderAnswer(HttpStatusCode Status, string? Reason, JsonElement? Body, TimeSpan? RetryAfter, ProviderError? Error);
 }

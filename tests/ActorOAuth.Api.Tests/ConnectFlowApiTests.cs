@@ -298,12 +298,13 @@ public sealed class ConnectFlowApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.Conflict, pending.StatusCode);
 
         await fixture.ConnectAsync(api, id);
-        var reported = await api.PostAsJsonAsync($"/api/connections/{id}/errors", new { code = "unauthorized", message = "401 from Dropbox" });
+        // Not "unauthorized", which tries a refresh at once (UnauthorizedReportTests): any other code only errors it.
+        var reported = await api.PostAsJsonAsync($"/api/connections/{id}/errors", new { code = "dropbox:invalid_access_token", message = "401 from Dropbox" });
 
         Assert.Equal(HttpStatusCode.NoContent, reported.StatusCode);
         var view = await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}");
         Assert.Equal("errored", view.GetProperty("status").GetString());
-        Assert.Equal("unauthorized", view.GetProperty("lastError").GetProperty("code").GetString());
+        Assert.Equal("dropbox:invalid_access_token", view.GetProperty("lastError").GetProperty("code").GetString());
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public sealed class ApiSession(string baseUrl, string apiKey) : IDisposable
     public Task<JsonElement> ListAsync() => GetJsonAsync("/api/connections?limit=200");
 
     public async Task ReportErrorAsync(string id) =>
-        (await _http.PostAsJsonAsync($"/api/connections/{id}/errors", new { code = "unauthorized", message = "401 from the provider" })).EnsureSuccessStatusCode();
+        (await _http.PostAsJsonAsync($"/api/connections/{id}/errors", new { code = "http_403", message = "403 from the provider" })).EnsureSuccessStatusCode();
 
     public async Task DisconnectAsync(string id) =>
         (await _http.PostAsync($"/api/connections/{id}/disconnect", null)).EnsureSuccessStatusCode();

@@ -256,11 +256,11 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         Assert.Equal(ConnectionProblemKind.Conflict, refused.Kind);
 
         var connected = await fixture.ConnectAsync(ClusterFixture.NewKey());
-        await connected.ReportError("unauthorized", "401 from the provider");
+        await connected.ReportError("http_403", "403 from the provider");
 
         var view = await connected.Get();
         Assert.Equal(ConnectionStatus.Errored, view.Status);
-        Assert.Equal(new ConnectionError(fixture.Time.GetUtcNow(), "unauthorized", "401 from the provider"), view.LastError);
+        Assert.Equal(new ConnectionError(fixture.Time.GetUtcNow(), "http_403", "403 from the provider"), view.LastError);
         Assert.Equal("error_reported", (await connected.GetLogs(1))[0].Event);
     }
 

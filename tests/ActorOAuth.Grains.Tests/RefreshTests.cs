@@ -148,7 +148,8 @@ public sealed class RefreshTests(ClusterFixture fixture)
         var key = ClusterFixture.NewKey();
         var grain = await fixture.ConnectAsync(key);
         var refreshToken = (await fixture.ReadStateAsync(key)).Tokens!.RefreshToken!;
-        await grain.ReportError("unauthorized", "401 from the API");
+        // Not "unauthorized", which refreshes at once: any other code waits for the next fetch.
+        await grain.ReportError("http_403", "403 from the API");
 
         var token = await grain.GetAccessToken(false);
 

@@ -231,7 +231,7 @@ public sealed class TenantIndexTests(IndexClusterFixture fixture)
         var grain = await fixture.ConnectAsync(key, settings);
         Assert.Equal(["crm.sandbox"], await ListAllAsync(tenant, acme with { Status = ConnectionStatus.Configured }));
 
-        await grain.ReportError("unauthorized", null);
+        await grain.ReportError("http_403", null);
         Assert.Equal(["crm.sandbox"], await ListAllAsync(tenant, acme with { Status = ConnectionStatus.Errored }));
 
         await grain.Save(settings with { Metadata = new Dictionary<string, string> { ["customer"] = "globex" } }, ClusterWithSandbox.RedirectUri);

@@ -29,7 +29,8 @@ public static partial class CallbackEndpoints
         CallbackOutcome outcome;
         try
         {
-            outcome = await AuthorizationCallback.Complete(grains, new CallbackRequest(state, One("code"), One("error"), One("error_description"), One("iss")));
+            outcome = await AuthorizationCallback.Complete(grains,
+                new CallbackRequest(state, One("code"), One("error"), One("error_description"), One("iss")) { Query = Extra(query) });
         }
         catch (Exception e) when (ProblemMapping.IsTemporary(e))
         {
@@ -61,6 +62,33 @@ public static partial class CallbackEndpoints
                 return Pages.Failure(StatusCodes.Status400BadRequest, "The connection could not be completed",
                     "The provider answered with an error.", outcome.ErrorCode, outcome.ErrorDescription);
         }
+    }
+
+    /// <summary>
+    /// The query's other single-valued parameters (a provider's <c>realmId</c>, <c>shop</c>, <c>hmac</c> …), bounded by
+    /// <see cref="ConnectionConfig"/>'s limits: the connection keeps what its provider's catalog entry names.
+    /// </summary>
+    private static Dictionary<string, string>? Extra(IQueryCollection query)
+    {
+        Dictionary<string, string>? extra = null;
+        foreach (var (name, values) in query)
+        {
+            if (name is "code" or "state" or "error" or "error_description" or "iss" || values.Count != 1
+                || name.Length > ConnectionConfig.MaxKeyLength || values[0]!.Length > ConnectionConfig.MaxValueLength)
+            {
+                continue;
+            }
+
+            extra ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            if (extra.Count == ConnectionConfig.MaxEntries)
+            {
+                break;
+            }
+
+            extra[name] = values[0]!;
+        }
+
+        return extra;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Authorization callback completed")]

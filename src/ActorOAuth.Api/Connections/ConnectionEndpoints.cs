@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using ActorOAuth.Abstractions;
 using ActorOAuth.Api.Connections.Handout;
 using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Api.Integrations;
+using ActorOAuth.Api.Providers;
 using ActorOAuth.Grains.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -41,6 +43,7 @@ public static partial class ConnectionEndpoints
         one.MapPost("/errors", ReportError).WithName("ReportConnectionError").ProducesProblem(StatusCodes.Status409Conflict);
         one.MapPost("/disconnect", Disconnect).WithName("DisconnectConnection");
         one.MapGet("/logs", Logs).WithName("GetConnectionLogs");
+        one.MapPost("/check", Check).WithName("CheckConnection").ProducesProblem(StatusCodes.Status409Conflict);
         return routes;
     }
 
@@ -70,20 +73,16 @@ public static partial class ConnectionEndpoints
 
     public static async Task<Results<Created<ConnectionView>, Ok<ConnectionView>, ValidationProblem>> Put(
         string id, ConnectionSettings settings, ClaimsPrincipal user, IGrainFactory grains, IOptions<ActorOAuthOptions> options, ProviderUrlPolicy urls,
-        CancellationToken cancellationToken)
+        ProviderDirectory directory, CancellationToken cancellationToken)
     {
         var connection = Connection(grains, user, id);
-        var resolved = ProviderCatalog.Apply(settings, options.Value, out var catalogError);
-        if (catalogError is not null)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["provider"] = [catalogError] });
-        }
-
-        var errors = ConnectionSettingsValidator.Validate(resolved, urls);
+        var (resolved, errors) = settings.Integration is null
+            ? ProviderCatalog.Resolve(settings, directory, urls)
+            : await IntegrationConnections.Resolve(settings, grains, user.Tenant(), urls);
         if (errors.Count == 0)
         {
             // Only well-formed URLs get a DNS lookup: every address a host resolves to must be allowed.
-            foreach (var (field, url) in ConnectionSettingsValidator.Urls(resolved))
+            foreach (var (field, url) in ConnectionSettingsValidator.Urls(resolved!))
             {
                 if (await urls.Problem(url, cancellationToken) is { } problem)
                 {
@@ -97,7 +96,8 @@ public static partial class ConnectionEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var result = await connection.Save(resolved, options.Value.CallbackUrlFor(user.Tenant()));
+        // A connection of an integration is saved as it was given: the grain resolves it again with the integration's secret.
+        var result = await connection.Save(settings.Integration is null ? resolved! : settings, options.Value.CallbackUrlFor(user.Tenant()));
         return result.Created
             ? TypedResults.Created($"/api/connections/{id}", result.Connection)
             : TypedResults.Ok(result.Connection);
@@ -140,6 +140,10 @@ public static partial class ConnectionEndpoints
             ? ValueTask.FromResult(served)
             : new(handout.FetchAsync(Connection(grains, user, id), user.Tenant(), id, forceRefresh));
     }
+
+    /// <summary>Asks the provider whether the access token still works (its cheap identity call): <c>{ ok, status, detail }</c>.</summary>
+    public static async Task<Ok<ConnectionCheck>> Check(string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        TypedResults.Ok(await Connection(grains, user, id).Check());
 
     public static async Task<Results<NoContent, ValidationProblem>> ReportError(string id, ErrorReport report, ClaimsPrincipal user, IGrainFactory grains)
     {

@@ -81,7 +81,7 @@ public static class ConnectionListing
     public static bool Shows(ConnectionView view, ConnectionFilter filter) =>
         (filter.Status is not { } status || view.Status == status)
         && (filter.Provider is null || string.Equals(view.Provider, filter.Provider, StringComparison.Ordinal))
-        // The view has no integration yet: the index's exact match on it is the only check until it does.
+        && (filter.Integration is null || string.Equals(view.Integration, filter.Integration, StringComparison.Ordinal))
         && (filter.Metadata is null || filter.Metadata.All(pair => view.Metadata.TryGetValue(pair.Key, out var value) && string.Equals(value, pair.Value, StringComparison.Ordinal)));
 
     /// <summary>The view, or null when the connection is gone (an index entry may outlive it).</summary>

@@ -17,12 +17,16 @@ public static class ConnectionSettingsValidator
     private static readonly HashSet<string> HideableFields = new(StringComparer.Ordinal)
     {
         "provider", "authorizeUrl", "tokenUrl", "revokeUrl", "issuer", "clientId", "scopes", "metadata", "tokenAuthMethod",
+        "userInfoUrl", "refreshUrl",
     };
 
     /// <summary>The URL fields of the settings, by field name.</summary>
     public static IEnumerable<(string Field, string Url)> Urls(ConnectionSettings settings) =>
-        new[] { ("authorizeUrl", settings.AuthorizeUrl), ("tokenUrl", settings.TokenUrl), ("revokeUrl", settings.RevokeUrl), ("issuer", settings.Issuer) }
-            .Where(u => !string.IsNullOrEmpty(u.Item2)).Select(u => (u.Item1, u.Item2!));
+        new[]
+        {
+            ("authorizeUrl", settings.AuthorizeUrl), ("tokenUrl", settings.TokenUrl), ("revokeUrl", settings.RevokeUrl), ("issuer", settings.Issuer),
+            ("userInfoUrl", settings.UserInfoUrl), ("refreshUrl", settings.RefreshUrl),
+        }.Where(u => !string.IsNullOrEmpty(u.Item2)).Select(u => (u.Item1, u.Item2!));
 
     public static Dictionary<string, string[]> Validate(ConnectionSettings settings, ProviderUrlPolicy urls)
     {
@@ -35,6 +39,8 @@ public static class ConnectionSettingsValidator
         CheckUrl("tokenUrl", settings.TokenUrl, required: !discoverable);
         CheckUrl("revokeUrl", settings.RevokeUrl, required: false);
         CheckUrl("issuer", settings.Issuer, required: false);
+        CheckUrl("userInfoUrl", settings.UserInfoUrl, required: false);
+        CheckUrl("refreshUrl", settings.RefreshUrl, required: false);
 
         if (string.IsNullOrWhiteSpace(settings.ClientId))
         {
@@ -109,6 +115,11 @@ public static class ConnectionSettingsValidator
             Add("metadata", $"At most {MaxMetadataEntries} entries, keys of 1 to 100 characters, values of at most {MaxMetadataValueLength}.");
         }
 
+        foreach (var problem in ParamProblems(settings.Params))
+        {
+            Add("params", problem);
+        }
+
         return errors;
 
         void CheckUrl(string field, string? value, bool required)
@@ -126,6 +137,33 @@ public static class ConnectionSettingsValidator
             if (urls.FormProblem(value) is { } problem)
             {
                 Add(field, problem);
+            }
+        }
+    }
+
+    /// <summary>What is wrong with a connection's <c>params</c>: names, count, and each value a DNS label or host name.</summary>
+    public static IEnumerable<string> ParamProblems(IReadOnlyDictionary<string, string>? parameters)
+    {
+        if (parameters is null)
+        {
+            yield break;
+        }
+
+        if (parameters.Count > Grains.Providers.UrlTemplates.MaxParams)
+        {
+            yield return $"At most {Grains.Providers.UrlTemplates.MaxParams} params.";
+            yield break;
+        }
+
+        foreach (var (name, value) in parameters)
+        {
+            if (!Grains.Providers.UrlTemplates.IsParamName(name))
+            {
+                yield return $"'{Truncate(name)}' is not a param name (a letter, then letters and digits, at most 40).";
+            }
+            else if (!Grains.Providers.UrlTemplates.IsHostName(value))
+            {
+                yield return $"params.{name} must be a DNS label or host name (letters, digits and inner hyphens, labels joined by dots); it is filled into the provider's URLs.";
             }
         }
     }

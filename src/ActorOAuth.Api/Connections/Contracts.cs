@@ -13,7 +13,8 @@ public sealed record AuthorizeResponse(string AuthorizationUrl, DateTimeOffset E
 public sealed record TokenRequest(bool ForceRefresh = false);
 
 /// <summary>The access token handed out to an execution.</summary>
-public sealed record TokenResponse(string AccessToken, string TokenType, DateTimeOffset? ExpiresAt, IReadOnlyList<string> Scopes);
+/// <param name="Config">The connection's provider data (QuickBooks' <c>realmId</c> …); <c>{}</c> when it has none.</param>
+public sealed record TokenResponse(string AccessToken, string TokenType, DateTimeOffset? ExpiresAt, IReadOnlyList<string> Scopes, IReadOnlyDictionary<string, string> Config);
 
 /// <summary>An execution's report of a connection error.</summary>
 public sealed record ErrorReport(string Code, string? Message);

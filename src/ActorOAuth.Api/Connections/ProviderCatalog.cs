@@ -1,30 +1,43 @@
 using ActorOAuth.Abstractions;
+using ActorOAuth.Api.Providers;
+using ActorOAuth.Grains.Providers;
+using ActorOAuth.Grains.Security;
 
 namespace ActorOAuth.Api.Connections;
 
-/// <summary>Fills the URLs a catalog provider supplies; explicit URLs always win.</summary>
+/// <summary>
+/// A connection with settings of its own: the catalog entry named by <c>provider</c> fills what is not given (explicit
+/// URLs always win), then the URL templates are filled from the client id and <c>params</c>, and the result is checked.
+/// </summary>
 public static class ProviderCatalog
 {
-    public static ConnectionSettings Apply(ConnectionSettings settings, ActorOAuthOptions options, out string? error)
+    /// <summary>The settings to save, or validation errors keyed by field.</summary>
+    public static (ConnectionSettings? Settings, Dictionary<string, string[]> Errors) Resolve(ConnectionSettings settings, ProviderDirectory directory, ProviderUrlPolicy urls)
     {
-        error = null;
-        if (string.IsNullOrEmpty(settings.Provider))
+        var errors = new Dictionary<string, string[]>();
+        if (!string.IsNullOrEmpty(settings.Provider))
         {
-            return settings;
+            if (directory.Find(settings.Provider) is not { } entry)
+            {
+                errors["provider"] = [$"Unknown provider; GET /api/providers lists them ({string.Join(", ", directory.Entries.Keys.Order(StringComparer.Ordinal))}). Omit it and give the URLs for a custom connection."];
+                return (null, errors);
+            }
+
+            settings = ProviderSettings.ApplyEntry(settings, entry);
         }
 
-        if (!options.Providers.TryGetValue(settings.Provider, out var entry))
+        if (ConnectionSettingsValidator.ParamProblems(settings.Params).ToList() is { Count: > 0 } paramProblems)
         {
-            error = $"Unknown provider; known: {string.Join(", ", options.Providers.Keys.Order())}. Omit it and give the URLs for a custom connection.";
-            return settings;
+            errors["params"] = [.. paramProblems];
+            return (null, errors);
         }
 
-        return settings with
+        if (ProviderSettings.Fill(settings, out var problem) is not { } filled)
         {
-            AuthorizeUrl = settings.AuthorizeUrl ?? entry.AuthorizeUrl,
-            TokenUrl = settings.TokenUrl ?? entry.TokenUrl,
-            RevokeUrl = settings.RevokeUrl ?? entry.RevokeUrl,
-            Issuer = settings.Issuer ?? entry.Issuer,
-        };
+            errors["params"] = [problem!];
+            return (null, errors);
+        }
+
+        return (filled, ConnectionSettingsValidator.Validate(filled, urls));
     }
 }

@@ -24,7 +24,11 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
             {
                 Status = StatusCodes.Status400BadRequest,
             }, null),
-            ConnectionProblemException e => (Problem(StatusFor(e.Kind), TitleFor(e.Kind), e.Message, e.Code), e.RetryAfter),
+            FieldProblemException e => (new HttpValidationProblemDetails(new Dictionary<string, string[]> { [e.Field] = [e.Message] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+            }, null),
+            ConnectionProblemException e => (Problem(StatusFor(e.Kind), TitleFor(e), e.Message, e.Code), e.RetryAfter),
             InconsistentStateException => (Problem(StatusCodes.Status503ServiceUnavailable, "The connection is being re-read",
                 "Another writer changed the connection first; nothing was changed by this request. Retry.", ProblemCodes.StorageConflict), TimeSpan.FromSeconds(1)),
             _ when IsStorageTrouble(exception) => (Problem(StatusCodes.Status503ServiceUnavailable, "Storage is unavailable",
@@ -120,8 +124,11 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
         _ => StatusCodes.Status400BadRequest,
     };
 
-    private static string TitleFor(ConnectionProblemKind kind) => kind switch
+    private static string TitleFor(ConnectionProblemException e) => e.Kind switch
     {
+        ConnectionProblemKind.NotFound when e.Code == ProblemCodes.IntegrationNotFound => "Integration not found",
+        ConnectionProblemKind.NotFound when e.Code == ProblemCodes.ProviderNotFound => "Provider not found",
+        ConnectionProblemKind.Conflict when e.Code == ProblemCodes.IntegrationInUse => "The integration is in use",
         ConnectionProblemKind.NotFound => "Connection not found",
         ConnectionProblemKind.Conflict => "Not possible in the connection's status",
         ConnectionProblemKind.Unavailable => "Temporarily unavailable; retry later",

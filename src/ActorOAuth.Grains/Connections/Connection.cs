@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Providers;
 using ActorOAuth.Grains.Security;
 using Duende.IdentityModel.Client;
 
@@ -24,13 +25,20 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
 
     private DateTimeOffset Now => time.GetUtcNow();
 
-    /// <summary>Creates the connection or replaces its settings; tokens are kept, and so is the client secret when none is given.</summary>
+    /// <summary>
+    /// Creates the connection or replaces its settings; tokens are kept, and so is the client secret when none is given.
+    /// A connection of an integration passes what it gave as <paramref name="given"/> and its resolved settings, whose
+    /// secret is never kept here (it stays with the integration).
+    /// </summary>
     /// <returns>Whether the connection was created.</returns>
-    public bool Save(ConnectionSettings settings, string callbackUrl, bool issParameterRequired)
+    public bool Save(ConnectionSettings settings, string callbackUrl, bool issParameterRequired, ConnectionSettings? given = null)
     {
         var created = !State.Exists;
-        var secret = string.IsNullOrEmpty(settings.ClientSecret) ? State.Settings.ClientSecret : settings.ClientSecret;
+        var secret = given is not null ? null : string.IsNullOrEmpty(settings.ClientSecret) ? State.Settings.ClientSecret : settings.ClientSecret;
+        var oldParams = State.Settings.Params;
         State.Settings = settings with { ClientSecret = secret };
+        State.Given = given is null ? null : given with { ClientSecret = null };
+        State.Config = Merged(Without(State.Config, oldParams), settings.Params);
         State.IssParameterRequired = issParameterRequired;
         State.CallbackUrl = callbackUrl;
         if (created)
@@ -131,11 +139,16 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
         return null;
     }
 
-    /// <summary>The code exchange stored tokens: configured (recovered when it was errored), refresh scheduled.</summary>
-    public void CodeExchanged(TokenSet tokens)
+    /// <summary>
+    /// The code exchange stored tokens: configured (recovered when it was errored), refresh scheduled. The config
+    /// starts again from the params, <paramref name="callbackConfig"/> (what the redirect back carried) and the
+    /// token response's.
+    /// </summary>
+    public void CodeExchanged(TokenSet tokens, IReadOnlyDictionary<string, string>? callbackConfig = null)
     {
         State.RefreshFailedTerminally = false;
         State.EverHeldTokens = true;
+        State.Config = Merged(Merged(ConnectionConfig.Empty, State.Settings.Params), callbackConfig);
         var step = Transition(LifecycleEvent.CodeExchanged);
         StoreTokens(tokens, "token_exchanged", "Authorization code exchanged for tokens.");
         Record(new Authorized(Now));
@@ -210,7 +223,7 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
             State.LastUsedAt = now;
         }
 
-        return new FetchResult(Handout(tokens), statusChanged, logUsed);
+        return new FetchResult(Handout(tokens, State.Config), statusChanged, logUsed);
     }
 
     /// <summary>An execution fetched the token: used, and logged so. Only a configured or used connection changes.</summary>
@@ -226,8 +239,9 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
         Log("info", "used", "An execution fetched the access token.");
     }
 
-    /// <summary>What the connection holds for an execution.</summary>
-    public static AccessTokenResult Handout(TokenSet tokens) => new(tokens.AccessToken, tokens.TokenType, tokens.ExpiresAt, tokens.GrantedScopes);
+    /// <summary>What the connection holds for an execution: its token and its config (shared, not copied).</summary>
+    public static AccessTokenResult Handout(TokenSet tokens, IReadOnlyDictionary<string, string> config) =>
+        new(tokens.AccessToken, tokens.TokenType, tokens.ExpiresAt, tokens.GrantedScopes) { Config = config };
 
     /// <summary>
     /// Whether a refresh may call the provider now. Not while backing off before the retry time, nor beyond the hourly
@@ -316,6 +330,64 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
     }
 
     /// <summary>
+    /// After an execution reported <c>unauthorized</c>: whether one forced refresh may recover the connection, or the
+    /// tokens are so fresh (issued within the forced-refresh debounce) that they are taken as that refresh.
+    /// </summary>
+    public RecoveryPlan PlanUnauthorizedRecovery()
+    {
+        if (State.Status != ConnectionStatus.Errored || State.RefreshFailedTerminally || State.Tokens?.RefreshToken is null)
+        {
+            return RecoveryPlan.None;
+        }
+
+        return IssuedWithin(options.ForcedRefreshDebounce) ? RecoveryPlan.AlreadyFresh : RecoveryPlan.Refresh;
+    }
+
+    /// <summary>The tokens were issued within the debounce, after what the execution saw: they count as the forced refresh.</summary>
+    public void RecoveredWithFreshTokens()
+    {
+        if (Transition(LifecycleEvent.RefreshSucceeded).Recovered)
+        {
+            Log("info", "recovered", "The connection recovered: its tokens were refreshed moments ago, after the token the execution reported.");
+            Record(new Recovered(Now));
+        }
+    }
+
+    /// <summary>A connection check can run: the connection holds tokens (else 409, as for a fetch).</summary>
+    public TokenSet EnsureTokens()
+    {
+        EnsureExists();
+        return State.Tokens ?? throw (State.Status == ConnectionStatus.Disconnected
+            ? Conflict(ProblemCodes.ConnectionDisconnected, "The connection is disconnected and holds no token; authorize it again.")
+            : Conflict(ProblemCodes.ConnectionPending, "The connection is pending and holds no token yet; authorize it first."));
+    }
+
+    /// <summary>The provider's identity call refused the token and a refresh could not fix it: the grant was revoked there.</summary>
+    public void CheckFailed(string detail)
+    {
+        EnsureExists();
+        Transition(LifecycleEvent.CheckFailed);
+        Record(new CheckFailed(Now, RecordError("unauthorized", detail, "check_failed")));
+    }
+
+    /// <summary>The config values a call after the code exchange found; what failed is logged (no value is repeated).</summary>
+    public void ConfigLookedUp(IReadOnlyDictionary<string, string> values, IReadOnlyList<string> problems)
+    {
+        State.Config = Merged(State.Config, values);
+        foreach (var problem in problems)
+        {
+            Log("warning", "config_lookup_failed", "Reading provider data after the code exchange failed: " + problem + ".");
+        }
+    }
+
+    /// <summary>The redirect back failed the provider's own proof (Shopify's hmac, its shop host): refused, like a mix-up.</summary>
+    public CallbackOutcome CallbackUnverified(string problem)
+    {
+        Log("warning", "callback_rejected", problem + " The callback was refused.");
+        return new CallbackOutcome(CallbackResult.IssuerMismatch, "invalid_callback", "The response did not come from the expected provider.");
+    }
+
+    /// <summary>
     /// Stops refresh and deletes the tokens (and any attempt in flight); returns the tokens to revoke at the provider,
     /// or null when there is nothing to revoke. An already disconnected connection is left as it is.
     /// </summary>
@@ -335,7 +407,15 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
         Transition(LifecycleEvent.DisconnectRequested);
         Log("info", "disconnected", "Disconnected: refresh stopped and tokens deleted.");
         Record(new ConnectionDisconnected(Now));
-        return tokens is not null && !string.IsNullOrEmpty(State.Settings.RevokeUrl) ? tokens : null;
+        State.Config = Merged(ConnectionConfig.Empty, State.Settings.Params);
+        var revocable = !string.IsNullOrEmpty(State.Settings.RevokeUrl)
+            && BuiltInProviders.Behaviour(State.Settings.Provider).Revocation.Kind != RevocationKinds.None;
+        if (tokens is not null && !revocable)
+        {
+            Log("info", "revoke_skipped", "The provider has no revocation endpoint (none is known or configured): the tokens were deleted here only.");
+        }
+
+        return tokens is not null && revocable ? tokens : null;
     }
 
     /// <summary>How revoking one token went (<paramref name="error"/> null: revoked).</summary>
@@ -376,7 +456,7 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
         connectionId,
         state.Status,
         state.Settings.Provider,
-        Integration: null,
+        state.Settings.Integration,
         MetadataHash.Of(state.Settings.Metadata),
         state.IndexRevision);
 
@@ -391,6 +471,7 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
     private void StoreTokens(TokenSet tokens, string logEvent, string message)
     {
         State.Tokens = tokens;
+        State.Config = Merged(State.Config, tokens.Config);
         State.Refresh = new RefreshSchedule
         {
             NextAt = tokens.RefreshToken is null ? null : _policy.DueAt(tokens.IssuedAt, tokens.ExpiresAt, State.Settings.RefreshIntervalSeconds, jitter.NextDouble()),
@@ -477,6 +558,29 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
 
     private static string Describe(string? description) => string.IsNullOrEmpty(description) ? "" : $": {description}";
 
+    /// <summary>A new config: <paramref name="config"/> with <paramref name="values"/> on top (the same instance when they add nothing).</summary>
+    private static IReadOnlyDictionary<string, string> Merged(IReadOnlyDictionary<string, string> config, IReadOnlyDictionary<string, string>? values)
+    {
+        if (values is null or { Count: 0 } || values.All(v => config.TryGetValue(v.Key, out var held) && held == v.Value))
+        {
+            return config;
+        }
+
+        var merged = new Dictionary<string, string>(config, StringComparer.Ordinal);
+        foreach (var (key, value) in values)
+        {
+            if (merged.Count < ConnectionConfig.MaxEntries || merged.ContainsKey(key))
+            {
+                merged[key] = value;
+            }
+        }
+
+        return merged;
+    }
+
+    private static IReadOnlyDictionary<string, string> Without(IReadOnlyDictionary<string, string> config, IReadOnlyDictionary<string, string>? keys) =>
+        keys is null or { Count: 0 } ? config : config.Where(p => !keys.ContainsKey(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
     private static string AuthorizationUrl(ConnectionSettings settings, string redirectUri, string state, string? verifier)
     {
         var extra = new Parameters();
@@ -488,7 +592,7 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
         return new RequestUrl(settings.AuthorizeUrl!).CreateAuthorizeUrl(
             clientId: settings.ClientId!,
             responseType: "code",
-            scope: settings.Scopes is { Count: > 0 } scopes ? string.Join(' ', scopes) : null,
+            scope: settings.Scopes is { Count: > 0 } scopes ? string.Join(BuiltInProviders.Behaviour(settings.Provider).ScopeSeparator, scopes) : null,
             redirectUri: redirectUri,
             state: state,
             codeChallenge: verifier is null ? null : Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
@@ -512,6 +616,19 @@ public enum FetchPlan
 
 /// <summary>A fetch's token, and what it changed: the status (written before hand-out) or only a <c>used</c> entry.</summary>
 public readonly record struct FetchResult(AccessTokenResult Token, bool StatusChanged, bool LoggedUsed);
+
+/// <summary>What follows an <c>unauthorized</c> report.</summary>
+public enum RecoveryPlan
+{
+    /// <summary>No refresh can recover it (no refresh token, a terminal failure, or it is not errored).</summary>
+    None,
+
+    /// <summary>One forced refresh.</summary>
+    Refresh,
+
+    /// <summary>Its tokens were issued within the debounce: they count as the refresh.</summary>
+    AlreadyFresh,
+}
 
 /// <summary>What a tick of the refresh reminder does.</summary>
 public enum ReminderPlan

@@ -56,3 +56,6 @@ public sealed record ConnectionDisconnected(DateTimeOffset At) : ConnectionEvent
 
 /// <summary>Revoking one token at the provider failed (it was deleted here regardless).</summary>
 public sealed record RevocationFailed(DateTimeOffset At, string TokenTypeHint, string Code) : ConnectionEvent(At);
+
+/// <summary>The provider's identity call refused the token (a connection check): the grant was revoked there.</summary>
+public sealed record CheckFailed(DateTimeOffset At, ConnectionError Error) : ConnectionEvent(At);

@@ -35,6 +35,9 @@ internal static class ConnectionViews
             TokenAuthMethod = Show("tokenAuthMethod", s.TokenAuthMethod ?? TokenAuthMethods.ClientSecretBasic),
             Pkce = s.Pkce != false,
             Hidden = s.Hidden ?? [],
+            Integration = s.Integration,
+            Config = state.Config,
+            UserInfoUrl = Show("userInfoUrl", s.UserInfoUrl),
         };
     }
 }

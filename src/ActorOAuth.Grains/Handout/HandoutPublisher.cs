@@ -66,15 +66,15 @@ internal sealed partial class HandoutPublisher(
             return;
         }
 
-        // The same tokens and no change since: the entry (and the API's rendering of it) stays, only its limit moves.
-        if (_local is { Withdrawn: false } current && ReferenceEquals(_localTokens, state.Tokens))
+        // The same tokens and config and no change since: the entry (and the API's rendering of it) stays, only its limit moves.
+        if (Current(state) is { } current)
         {
             current.ExtendTo(until);
             return;
         }
 
         WithdrawLocal();
-        _local = new HandoutEntry(Connection.Handout(state.Tokens!), until);
+        _local = new HandoutEntry(Connection.Handout(state.Tokens!, state.Config), until);
         _localTokens = state.Tokens;
         table.Publish(key, _local);
     }
@@ -145,9 +145,15 @@ internal sealed partial class HandoutPublisher(
         }
 
         _holders[holder.GetGrainId()] = (holder, now + Ticks(options.Lease));
-        var token = _local is { Withdrawn: false } local && ReferenceEquals(_localTokens, state.Tokens) ? local.Token : Connection.Handout(state.Tokens!);
+        var token = Current(state)?.Token ?? Connection.Handout(state.Tokens!, state.Config);
         return new HandoutGrant(token, until, options.Lease);
     }
+
+    /// <summary>The published entry, while it still hands out what the state holds (the same tokens and config).</summary>
+    private HandoutEntry? Current(ConnectionState state) =>
+        _local is { Withdrawn: false } local && ReferenceEquals(_localTokens, state.Tokens) && ReferenceEquals(local.Token.Config, state.Config)
+            ? local
+            : null;
 
     /// <summary>A holder's last fetch, reported with its lease request.</summary>
     public void Fetched(DateTimeOffset? at) => _lastFetchAt = Later(_lastFetchAt, at);

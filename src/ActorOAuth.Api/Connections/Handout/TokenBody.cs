@@ -35,7 +35,7 @@ public sealed class TokenRenderer(IOptions<Microsoft.AspNetCore.Http.Json.JsonOp
     private readonly JsonSerializerOptions _options = json.Value.SerializerOptions;
 
     /// <summary>What the HTTP contract answers for a hand-out.</summary>
-    public static TokenResponse Response(AccessTokenResult token) => new(token.AccessToken, token.TokenType, token.ExpiresAt, token.Scopes);
+    public static TokenResponse Response(AccessTokenResult token) => new(token.AccessToken, token.TokenType, token.ExpiresAt, token.Scopes, token.Config);
 
     public TokenBody Render(AccessTokenResult token) => new(JsonSerializer.SerializeToUtf8Bytes(Response(token), _options));
 }

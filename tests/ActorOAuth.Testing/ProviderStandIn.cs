@@ -1,0 +1,660 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+
+namespace ActorOAuth.Testing;
+
+/// <summary>
+/// A local HTTP stand-in for the real providers of the catalog, answering the way each one's documentation says
+/// (provider-facts): its consent redirect (approved at once, so no browser is needed), its token endpoint with its
+/// client authentication, body encoding and response shape (Slack's ok:false on 200 and nested tokens, GitHub's form
+/// encoding, Salesforce's missing expires_in …), its refresh-token rotation, its revocation shape and its identity call.
+/// It checks what it receives as the provider would (a wrong secret, body shape or verifier is refused) and records
+/// every request. Routes are <c>/{family}/{kind}/{labels…}</c>, so a templated URL (<c>{subdomain}</c>) lands in
+/// the labels. Loopback only.
+/// </summary>
+public sealed class ProviderStandIn : IAsyncDisposable
+{
+    public const string ClientId = "standin-client";
+    public const string ClientSecret = "standin-secret-one";
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<StandInRequest> _requests = new();
+    private readonly ConcurrentDictionary<string, Grant> _codes = new();
+    private readonly ConcurrentDictionary<string, Grant> _refreshTokens = new();
+    private readonly ConcurrentDictionary<string, Grant> _accessTokens = new();
+    private readonly ConcurrentQueue<(string Family, string Token)> _issuedAccessTokens = new();
+    private readonly ConcurrentDictionary<string, byte> _secrets = new();
+    private readonly ConcurrentDictionary<string, JsonObject> _metadata = new();
+    private readonly Dictionary<string, StandInFamily> _families = Families.All.ToDictionary(f => f.Name, f => f with { });
+    private int _serial;
+
+    private ProviderStandIn(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        _secrets[ClientSecret] = 0;
+    }
+
+    /// <summary>This stand-in's own copy of a family, which a test may change (<see cref="StandInFamily.FailRefreshes"/>).</summary>
+    public StandInFamily Family(string name) => _families[name];
+
+    /// <summary>A client secret the stand-in will accept later: it counts among the secrets that must not leak.</summary>
+    public void AddSecret(string secret) => _secrets[secret] = 0;
+
+    public string BaseUrl { get; }
+
+    /// <summary>The client secret the token endpoints accept now (an app's secret rotated at the provider).</summary>
+    public string ExpectedSecret { get; set; } = ClientSecret;
+
+    /// <summary>Every request received, in order.</summary>
+    public IReadOnlyList<StandInRequest> Requests => [.. _requests];
+
+    /// <summary>Every token, code and client secret the stand-in issued or was configured with: none may leak.</summary>
+    public IReadOnlyCollection<string> Secrets => [.. _secrets.Keys];
+
+    /// <summary>The requests of one family and kind (authorize, token, revoke, check, lookup).</summary>
+    public IReadOnlyList<StandInRequest> Of(string family, string kind) => [.. Requests.Where(r => r.Family == family && r.Kind == kind)];
+
+    /// <summary>The URL of a route: <c>{BaseUrl}/{family}/{kind}</c> plus templated label segments.</summary>
+    public string Url(string family, string kind, params string[] labels) =>
+        $"{BaseUrl}/{family}/{kind}" + string.Concat(labels.Select(l => "/" + l));
+
+    /// <summary>The operator overrides (<c>ActorOAuth:Providers:{id}:{Field}=…</c>) that point a catalog entry at this stand-in.</summary>
+    public IEnumerable<string> Overrides(string family, string? label = null, bool revoke = true, bool check = true, string? entryId = null)
+    {
+        var id = entryId ?? family;
+        var tail = label is null ? "" : "/" + label;
+        yield return $"--ActorOAuth:Providers:{id}:AuthorizeUrl={Url(family, "authorize")}{tail}";
+        yield return $"--ActorOAuth:Providers:{id}:TokenUrl={Url(family, "token")}{tail}";
+        if (revoke)
+        {
+            yield return $"--ActorOAuth:Providers:{id}:RevokeUrl={Url(family, "revoke")}{tail}";
+        }
+
+        if (check)
+        {
+            yield return $"--ActorOAuth:Providers:{id}:UserInfoUrl={Url(family, "check")}{tail}";
+        }
+    }
+
+    /// <summary>The provider revokes a grant on its side (the customer removed the app): its tokens stop working.</summary>
+    public void RevokeAtProvider(string accessToken)
+    {
+        if (_accessTokens.TryGetValue(accessToken, out var grant))
+        {
+            grant.Revoked = true;
+        }
+    }
+
+    /// <summary>The access token issued last for a family.</summary>
+    public string LastAccessToken(string family) => _issuedAccessTokens.Last(t => t.Family == family).Token;
+
+    /// <summary>Serves a metadata document at <paramref name="url"/> (an absolute URL on this stand-in).</summary>
+    public void ServeMetadata(string url, JsonObject document) => _metadata[new Uri(url).AbsolutePath] = document;
+
+    public static async Task<ProviderStandIn> StartAsync()
+    {
+        var url = $"http://127.0.0.1:{RunningSandbox.FreePort()}";
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var standIn = new ProviderStandIn(app, url);
+        app.Map("/{**path}", standIn.Handle);
+        await app.StartAsync();
+        return standIn;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task Handle(HttpContext http)
+    {
+        var path = http.Request.Path.Value ?? "";
+        if (_metadata.TryGetValue(path, out var document))
+        {
+            await Json(http, 200, document);
+            return;
+        }
+
+        var segments = path.Trim('/').Split('/');
+        if (segments.Length < 2)
+        {
+            http.Response.StatusCode = 404;
+            return;
+        }
+
+        var request = await Record(http, segments[0], segments[1], segments[2..]);
+        var family = _families.GetValueOrDefault(request.Family);
+        if (family is null)
+        {
+            http.Response.StatusCode = 404;
+            return;
+        }
+
+        switch (request.Kind)
+        {
+            case "authorize":
+                Authorize(http, family, request);
+                break;
+            case "token":
+                await Token(http, family, request);
+                break;
+            case "revoke":
+                await Revoke(http, family, request);
+                break;
+            case "check":
+            case "lookup":
+                await Check(http, family, request);
+                break;
+            default:
+                http.Response.StatusCode = 404;
+                break;
+        }
+    }
+
+    private async Task<StandInRequest> Record(HttpContext http, string family, string kind, string[] labels)
+    {
+        using var reader = new StreamReader(http.Request.Body);
+        var body = await reader.ReadToEndAsync();
+        var contentType = http.Request.ContentType;
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        var encoding = "none";
+        if (body.Length > 0 && contentType?.StartsWith("application/json", StringComparison.Ordinal) == true)
+        {
+            encoding = "json";
+            foreach (var (name, value) in JsonNode.Parse(body)!.AsObject())
+            {
+                fields[name] = value?.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value?.ToJsonString() ?? "";
+            }
+        }
+        else if (body.Length > 0 && contentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.Ordinal) == true)
+        {
+            encoding = "form";
+            foreach (var (name, value) in QueryHelpers.ParseQuery("?" + body))
+            {
+                fields[name] = value.ToString();
+            }
+        }
+        else if (body.Length > 0)
+        {
+            encoding = "other";
+        }
+
+        string? scheme = null, basicUser = null, basicPassword = null, bearer = null;
+        if (http.Request.Headers.Authorization.ToString() is { Length: > 0 } authorization)
+        {
+            var space = authorization.IndexOf(' ');
+            scheme = space < 0 ? authorization : authorization[..space];
+            var value = space < 0 ? "" : authorization[(space + 1)..];
+            if (scheme == "Basic")
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(value)).Split(':', 2);
+                basicUser = WebUtility.UrlDecode(decoded[0]);
+                basicPassword = WebUtility.UrlDecode(decoded.ElementAtOrDefault(1) ?? "");
+            }
+            else
+            {
+                bearer = value;
+            }
+        }
+
+        var request = new StandInRequest(family, kind, [.. labels], http.Request.Method, contentType, encoding, fields,
+            http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString()), scheme, basicUser, basicPassword, bearer,
+            http.Request.Headers.Accept.ToString(), http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
+        _requests.Enqueue(request);
+        return request;
+    }
+
+    /// <summary>The consent page, approved at once: a 302 back to <c>redirect_uri</c> with a code (and the family's extras).</summary>
+    private void Authorize(HttpContext http, StandInFamily family, StandInRequest request)
+    {
+        var query = request.Query;
+        if (query.GetValueOrDefault("client_id") != ClientId || !query.TryGetValue("redirect_uri", out var redirectUri) || query.GetValueOrDefault("response_type") != "code")
+        {
+            http.Response.StatusCode = 400;
+            return;
+        }
+
+        var code = Issue("code");
+        _codes[code] = new Grant(family.Name, Interlocked.Increment(ref _serial))
+        {
+            RedirectUri = redirectUri,
+            Challenge = query.GetValueOrDefault("code_challenge"),
+            Scope = query.GetValueOrDefault("scope"),
+        };
+        var back = new Dictionary<string, string?> { ["code"] = code, ["state"] = query.GetValueOrDefault("state") };
+        foreach (var (name, value) in family.CallbackExtras(request))
+        {
+            back[name] = value;
+        }
+
+        if (family.SignCallback is { } sign)
+        {
+            back["hmac"] = sign(back!, ExpectedSecret);
+        }
+
+        http.Response.Redirect(QueryHelpers.AddQueryString(redirectUri, back));
+    }
+
+    private async Task Token(HttpContext http, StandInFamily family, StandInRequest request)
+    {
+        if (request.Encoding != family.TokenBody)
+        {
+            await Error(http, family, 400, "invalid_request", $"expected a {family.TokenBody} body, got {request.Encoding}");
+            return;
+        }
+
+        var (clientId, secret) = family.TokenAuth == "basic"
+            ? (request.BasicUser, request.BasicPassword)
+            : (request.Fields.GetValueOrDefault("client_id"), request.Fields.GetValueOrDefault("client_secret"));
+        if (clientId != ClientId || secret != ExpectedSecret)
+        {
+            await Error(http, family, 401, "invalid_client", $"client authentication failed (expected {family.TokenAuth})");
+            return;
+        }
+
+        Grant grant;
+        string? presentedRefreshToken = null;
+        switch (request.Fields.GetValueOrDefault("grant_type") ?? family.DefaultGrant)
+        {
+            case "authorization_code":
+                if (!_codes.TryRemove(request.Fields.GetValueOrDefault("code") ?? "", out var coded) || coded.RedirectUri != request.Fields.GetValueOrDefault("redirect_uri"))
+                {
+                    await Error(http, family, 400, family.BadCodeError, "the code is unknown, used, or for another redirect_uri");
+                    return;
+                }
+
+                if (coded.Challenge is { } challenge && Challenge(request.Fields.GetValueOrDefault("code_verifier")) != challenge)
+                {
+                    await Error(http, family, 400, "invalid_grant", "PKCE verification failed");
+                    return;
+                }
+
+                grant = coded;
+                break;
+            case "refresh_token":
+                presentedRefreshToken = request.Fields.GetValueOrDefault("refresh_token") ?? "";
+                if (family.Rotation == "none" || !_refreshTokens.TryGetValue(presentedRefreshToken, out var held) || held.Revoked || family.FailRefreshes)
+                {
+                    await Error(http, family, 400, family.BadRefreshError, "the refresh token is not valid");
+                    return;
+                }
+
+                grant = held;
+                break;
+            default:
+                await Error(http, family, 400, "unsupported_grant_type", "unsupported grant_type");
+                return;
+        }
+
+        var accessToken = Issue(family.AccessTokenPrefix);
+        _accessTokens[accessToken] = grant;
+        _issuedAccessTokens.Enqueue((family.Name, accessToken));
+        string? refreshToken = null;
+        var refreshing = presentedRefreshToken is not null;
+        if (family.Rotation != "none" && (!refreshing || family.Rotation == "rotating"))
+        {
+            refreshToken = Issue("rt");
+            _refreshTokens[refreshToken] = grant;
+            if (refreshing && family.RotationRevokesOld)
+            {
+                _refreshTokens.TryRemove(presentedRefreshToken!, out _);
+            }
+        }
+
+        grant.Refreshes += refreshing ? 1 : 0;
+        var answer = family.TokenResponse(new TokenAnswer(accessToken, refreshToken, refreshing, grant.Scope, grant.Refreshes));
+        if (family.AlwaysForm || (family.FormUnlessAcceptJson && !request.Accept.Contains("application/json", StringComparison.Ordinal)))
+        {
+            var form = string.Join('&', answer.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(
+                p.Value is JsonValue v && v.TryGetValue<string>(out var text) ? text : p.Value?.ToJsonString() ?? "")));
+            http.Response.ContentType = "application/x-www-form-urlencoded; charset=utf-8";
+            await http.Response.WriteAsync(form);
+            return;
+        }
+
+        await Json(http, 200, answer);
+    }
+
+    private async Task Revoke(HttpContext http, StandInFamily family, StandInRequest request)
+    {
+        var shape = family.Revocation;
+        var token = shape.Auth == "bearer" ? request.Bearer : request.Fields.GetValueOrDefault(shape.TokenField ?? "token");
+        var authenticated = shape.Auth switch
+        {
+            "basic" => request.BasicUser == ClientId && request.BasicPassword == ExpectedSecret,
+            "post" => request.Fields.GetValueOrDefault("client_id") == ClientId && request.Fields.GetValueOrDefault("client_secret") == ExpectedSecret,
+            "bearer" => request.Bearer is not null,
+            _ => request.Scheme is null,
+        };
+        if (request.Method != shape.Method || request.Encoding != shape.Body || !authenticated || token is null)
+        {
+            await Error(http, family, 400, "invalid_request", "not this provider's revocation shape");
+            return;
+        }
+
+        if (_refreshTokens.TryGetValue(token, out var grant) || _accessTokens.TryGetValue(token, out grant))
+        {
+            grant.Revoked = true;
+        }
+
+        if (family.OkField)
+        {
+            await Json(http, 200, new JsonObject { ["ok"] = true, ["revoked"] = true });
+            return;
+        }
+
+        http.Response.StatusCode = shape.Method == "DELETE" ? 204 : 200;
+    }
+
+    private async Task Check(HttpContext http, StandInFamily family, StandInRequest request)
+    {
+        var token = family.CheckHeader is { } header ? request.Headers.GetValueOrDefault(header) : request.Bearer;
+        var valid = token is not null && _accessTokens.TryGetValue(token, out var grant) && !grant.Revoked;
+        if (family.OkField)
+        {
+            await Json(http, 200, valid ? new JsonObject { ["ok"] = true, ["team_id"] = "T0TEAM", ["user_id"] = "U0BOT" } : new JsonObject { ["ok"] = false, ["error"] = "invalid_auth" });
+            return;
+        }
+
+        await Json(http, valid ? 200 : 401, valid ? family.Identity() : new JsonObject { ["error"] = "invalid_token" });
+    }
+
+    private Task Error(HttpContext http, StandInFamily family, int status, string error, string description) =>
+        family.OkField
+            ? Json(http, 200, new JsonObject { ["ok"] = false, ["error"] = error })
+            : Json(http, status, new JsonObject { ["error"] = error, ["error_description"] = description });
+
+    private static Task Json(HttpContext http, int status, JsonNode body)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsync(body.ToJsonString());
+    }
+
+    private string Issue(string prefix)
+    {
+        var value = prefix + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        _secrets[value] = 0;
+        return value;
+    }
+
+    private static string Challenge(string? verifier) => verifier is null ? ""
+        : Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>What one consent granted: the family, redirect, PKCE challenge and scope, and whether the provider revoked it.</summary>
+    private sealed class Grant(string family, int serial)
+    {
+        public string Family { get; } = family;
+
+        public int Serial { get; } = serial;
+
+        public string? RedirectUri { get; init; }
+
+        public string? Challenge { get; init; }
+
+        public string? Scope { get; init; }
+
+        public bool Revoked { get; set; }
+
+        public int Refreshes { get; set; }
+    }
+}
+
+/// <summary>One request the stand-in received: what it was, how it authenticated and how its body was encoded.</summary>
+public sealed record StandInRequest(
+    string Family,
+    string Kind,
+    IReadOnlyList<string> Labels,
+    string Method,
+    string? ContentType,
+    string Encoding,
+    IReadOnlyDictionary<string, string> Fields,
+    IReadOnlyDictionary<string, string> Query,
+    string? Scheme,
+    string? BasicUser,
+    string? BasicPassword,
+    string? Bearer,
+    string Accept,
+    IReadOnlyDictionary<string, string> Headers);
+
+/// <summary>What a token response is built from.</summary>
+public sealed record TokenAnswer(string AccessToken, string? RefreshToken, bool Refreshing, string? Scope, int Refreshes);
+
+/// <summary>How a provider revokes: the method, the credential, the body and the member carrying the token.</summary>
+public sealed record RevocationShape(string Method, string Auth, string Body, string? TokenField = "token");
+
+/// <summary>One provider family as the stand-in plays it.</summary>
+public sealed record StandInFamily(string Name)
+{
+    /// <summary><c>basic</c> or <c>post</c>.</summary>
+    public string TokenAuth { get; init; } = "basic";
+
+    /// <summary><c>form</c> or <c>json</c>.</summary>
+    public string TokenBody { get; init; } = "form";
+
+    /// <summary><c>rotating</c>, <c>static</c> or <c>none</c>.</summary>
+    public string Rotation { get; init; } = "rotating";
+
+    /// <summary>Whether a rotation kills the refresh token presented (Microsoft leaves it valid).</summary>
+    public bool RotationRevokesOld { get; init; } = true;
+
+    /// <summary>Errors with HTTP 200 and <c>ok:false</c> (Slack).</summary>
+    public bool OkField { get; init; }
+
+    /// <summary>Form-encoded token responses unless the request accepts JSON (GitHub).</summary>
+    public bool FormUnlessAcceptJson { get; init; }
+
+    /// <summary>Form-encoded token responses whatever the request accepts.</summary>
+    public bool AlwaysForm { get; set; }
+
+    public string DefaultGrant { get; init; } = "refresh_token";
+
+    public string BadCodeError { get; init; } = "invalid_grant";
+
+    public string BadRefreshError { get; init; } = "invalid_grant";
+
+    /// <summary>Every refresh fails (a revoked grant).</summary>
+    public bool FailRefreshes { get; set; }
+
+    public string AccessTokenPrefix { get; init; } = "at";
+
+    public Func<TokenAnswer, JsonObject> TokenResponse { get; init; } = t => Standard(t, 3600);
+
+    public Func<StandInRequest, IEnumerable<KeyValuePair<string, string>>> CallbackExtras { get; init; } = _ => [];
+
+    /// <summary>Signs the redirect back (Shopify's hmac).</summary>
+    public Func<IReadOnlyDictionary<string, string?>, string, string>? SignCallback { get; init; }
+
+    public RevocationShape Revocation { get; init; } = new("POST", "basic", "form");
+
+    /// <summary>The header the identity call carries the token in, when not <c>Authorization: Bearer</c>.</summary>
+    public string? CheckHeader { get; init; }
+
+    public Func<JsonObject> Identity { get; init; } = () => new JsonObject { ["id"] = "user-1" };
+
+    /// <summary>An RFC 6749 §5.1 response.</summary>
+    public static JsonObject Standard(TokenAnswer t, int? expiresIn, string? scope = null)
+    {
+        var json = new JsonObject { ["access_token"] = t.AccessToken, ["token_type"] = "Bearer" };
+        if (expiresIn is { } seconds)
+        {
+            json["expires_in"] = seconds;
+        }
+
+        if (t.RefreshToken is not null)
+        {
+            json["refresh_token"] = t.RefreshToken;
+        }
+
+        if ((scope ?? t.Scope) is { } granted)
+        {
+            json["scope"] = granted;
+        }
+
+        return json;
+    }
+}
+
+/// <summary>The families the stand-in plays, as provider-facts describes them.</summary>
+public static class Families
+{
+    public static readonly StandInFamily Slack = new("slack")
+    {
+        TokenAuth = "basic",
+        OkField = true,
+        BadRefreshError = "invalid_refresh_token",
+        AccessTokenPrefix = "xoxb",
+        TokenResponse = t => new JsonObject
+        {
+            ["ok"] = true,
+            ["access_token"] = t.AccessToken,
+            ["token_type"] = "bot",
+            ["scope"] = "chat:write,channels:read",
+            ["bot_user_id"] = "U0BOT",
+            ["app_id"] = "A0APP",
+            ["team"] = new JsonObject { ["id"] = "T0TEAM", ["name"] = "Acme" },
+            ["enterprise"] = null,
+            ["is_enterprise_install"] = false,
+            ["authed_user"] = new JsonObject { ["id"] = "U0USER", ["scope"] = "search:read", ["token_type"] = "user" },
+            ["refresh_token"] = t.RefreshToken,
+            ["expires_in"] = 43200,
+        },
+        Revocation = new("POST", "bearer", "none", null),
+    };
+
+    public static readonly StandInFamily QuickBooks = new("quickbooks")
+    {
+        TokenAuth = "basic",
+        TokenResponse = t => new JsonObject
+        {
+            ["access_token"] = t.AccessToken, ["refresh_token"] = t.RefreshToken, ["token_type"] = "bearer", ["expires_in"] = 3600,
+            ["x_refresh_token_expires_in"] = 8726400,
+        },
+        CallbackExtras = _ => [KeyValuePair.Create("realmId", "9130355")],
+        Revocation = new("POST", "basic", "json"),
+    };
+
+    public static readonly StandInFamily Dropbox = new("dropbox")
+    {
+        TokenAuth = "basic",
+        Rotation = "static",
+        TokenResponse = t => t.Refreshing
+            ? new JsonObject { ["access_token"] = t.AccessToken, ["expires_in"] = 14400, ["token_type"] = "bearer" }
+            : new JsonObject
+            {
+                ["access_token"] = t.AccessToken, ["expires_in"] = 14400, ["token_type"] = "bearer", ["refresh_token"] = t.RefreshToken,
+                ["scope"] = "account_info.read files.content.read", ["uid"] = "12345", ["account_id"] = "dbid:AAH4f99",
+            },
+        Revocation = new("POST", "bearer", "none", null),
+    };
+
+    public static readonly StandInFamily GitHub = new("github")
+    {
+        TokenAuth = "post",
+        Rotation = "none",
+        FormUnlessAcceptJson = true,
+        DefaultGrant = "authorization_code",
+        BadCodeError = "bad_verification_code",
+        AccessTokenPrefix = "gho",
+        TokenResponse = t => new JsonObject { ["access_token"] = t.AccessToken, ["scope"] = "repo,gist", ["token_type"] = "bearer" },
+        Revocation = new("DELETE", "basic", "json", "access_token"),
+    };
+
+    public static readonly StandInFamily Salesforce = new("salesforce")
+    {
+        TokenAuth = "post",
+        Rotation = "static",
+        TokenResponse = t => new JsonObject
+        {
+            ["access_token"] = t.AccessToken,
+            ["refresh_token"] = t.Refreshing ? null : t.RefreshToken,
+            ["signature"] = "c2lnbmF0dXJl",
+            ["scope"] = "api refresh_token",
+            ["instance_url"] = t.Refreshes == 0 ? "https://acme.my.salesforce.com" : $"https://acme{t.Refreshes + 1}.my.salesforce.com",
+            ["id"] = "https://login.salesforce.com/id/00D000000000001/005000000000001",
+            ["token_type"] = "Bearer",
+            ["issued_at"] = "1764600000000",
+        },
+        Revocation = new("POST", "none", "form"),
+    };
+
+    public static readonly StandInFamily Notion = new("notion")
+    {
+        TokenAuth = "basic",
+        TokenBody = "json",
+        TokenResponse = t => new JsonObject
+        {
+            ["access_token"] = t.AccessToken, ["token_type"] = "bearer", ["refresh_token"] = t.RefreshToken, ["bot_id"] = "b0t-1", ["workspace_id"] = "w0rkspace-1",
+            ["workspace_name"] = "Acme", ["owner"] = new JsonObject { ["type"] = "user" }, ["duplicated_template_id"] = null,
+        },
+        Revocation = new("POST", "basic", "json"),
+    };
+
+    public static readonly StandInFamily Zendesk = new("zendesk")
+    {
+        TokenAuth = "post",
+        TokenResponse = t => Standard(t, 1800, "read"),
+        Revocation = new("DELETE", "bearer", "none", null),
+    };
+
+    public static readonly StandInFamily Microsoft = new("microsoft")
+    {
+        TokenAuth = "post",
+        RotationRevokesOld = false,
+        TokenResponse = t =>
+        {
+            var json = Standard(t, 3600, "openid offline_access User.Read");
+            json["ext_expires_in"] = 3600;
+            json["id_token"] = "eyJhbGciOiJub25lIn0.eyJ0aWQiOiJjb250b3NvIn0.";
+            return json;
+        },
+    };
+
+    public static readonly StandInFamily Google = new("google")
+    {
+        TokenAuth = "post",
+        Rotation = "static",
+        TokenResponse = t => Standard(t, 3599, "openid email"),
+        Revocation = new("POST", "none", "form"),
+    };
+
+    public static readonly StandInFamily Shopify = new("shopify")
+    {
+        TokenAuth = "post",
+        CallbackExtras = r => [KeyValuePair.Create("shop", r.Labels.FirstOrDefault() + ".myshopify.com"), KeyValuePair.Create("timestamp", "1764600000")],
+        SignCallback = (query, secret) => Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret),
+            Encoding.UTF8.GetBytes(string.Join('&', query.Where(p => p.Key != "hmac").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value))))),
+        TokenResponse = t => Standard(t, 3600, "read_products,write_orders"),
+        CheckHeader = "X-Shopify-Access-Token",
+    };
+
+    public static readonly StandInFamily DocuSign = new("docusign")
+    {
+        TokenAuth = "basic",
+        TokenResponse = t => Standard(t, 28800, "signature extended"),
+        Identity = () => new JsonObject
+        {
+            ["sub"] = "user-1",
+            ["accounts"] = new JsonArray(new JsonObject { ["account_id"] = "acc-123", ["is_default"] = true, ["base_uri"] = "https://demo.docusign.net" }),
+        },
+    };
+
+    /// <summary>Every family, each the stand-in's first path segment.</summary>
+    public static IReadOnlyList<StandInFamily> All => [Slack, QuickBooks, Dropbox, GitHub, Salesforce, Notion, Zendesk, Microsoft, Google, Shopify, DocuSign];
+
+    private static JsonObject Standard(TokenAnswer t, int? expiresIn, string? scope = null) => StandInFamily.Standard(t, expiresIn, scope);
+}
