@@ -45,7 +45,11 @@ public sealed class ConnectionGrain(
         return _effects.Activated();
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.Flush(reason, cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _effects.Deactivated();
+        return _store.Flush(reason, cancellationToken);
+    }
 
     public async Task<SaveResult> Save(ConnectionSettings settings, string callbackUrl)
     {
@@ -81,7 +85,8 @@ public sealed class ConnectionGrain(
     {
         await Disconnect();
         var attempt = State.Attempt?.StateHash;
-        await _store.Clear();
+        // Written as a deleted row carrying the connection.deleted event; the row goes once the event is handed on.
+        await Command(c => c.Delete());
         _lastUsedAt = _usedLoggedAt = null;
         await _effects.Deleted(attempt);
         DeactivateOnIdle();
@@ -214,6 +219,12 @@ public sealed class ConnectionGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == ConnectionOutbox.ReminderName)
+        {
+            await _effects.OutboxTicked();
+            return;
+        }
+
         if (reminderName != RefreshScheduler.ReminderName)
         {
             return;
@@ -276,6 +287,7 @@ public sealed class ConnectionGrain(
             return;
         }
 
+        _effects.Publish(State, connection.Events);
         try
         {
             await _effects.Prepare(connection.Events);
@@ -293,8 +305,14 @@ public sealed class ConnectionGrain(
     /// <summary>A change that must not be lost: written, or kept and written again until it lands; its effects either way.</summary>
     private async Task<bool> Keep(Connection connection, Action<Connection> change)
     {
+        _effects.Publish(State, connection.Events);
         await _effects.ArmAhead(connection.Events);
-        var written = await _store.WriteKeeping(state => change(Domain(state)));
+        var written = await _store.WriteKeeping(state =>
+        {
+            var again = Domain(state);
+            change(again);
+            _effects.Publish(state, again.Events);
+        });
         await _effects.Apply(connection.Events);
         return written;
     }

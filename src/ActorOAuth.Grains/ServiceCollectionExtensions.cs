@@ -1,5 +1,6 @@
 using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
+using ActorOAuth.Grains.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -45,6 +46,7 @@ public static class ServiceCollectionExtensions
             pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<ConnectionOptions>>().Value.ProviderCallTimeout);
         });
         provider.AddHttpMessageHandler<ResponseSizeLimit>();
+        services.AddWebhookDelivery();
         return services;
     }
 

@@ -56,3 +56,6 @@ public sealed record ConnectionDisconnected(DateTimeOffset At) : ConnectionEvent
 
 /// <summary>Revoking one token at the provider failed (it was deleted here regardless).</summary>
 public sealed record RevocationFailed(DateTimeOffset At, string TokenTypeHint, string Code) : ConnectionEvent(At);
+
+/// <summary>The connection was deleted: it no longer exists for any read; its row goes once this event is handed on.</summary>
+public sealed record ConnectionDeleted(DateTimeOffset At) : ConnectionEvent(At);
