@@ -3,7 +3,9 @@ using System.Text.Json.Serialization;
 using ActorOAuth.Api.Callback;
 using ActorOAuth.Api.Connections;
 using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Api.Webhooks;
 using ActorOAuth.Grains;
+using ActorOAuth.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +24,8 @@ public static class ActorOAuthApp
         builder.Services.AddSingleton<IValidateOptions<ActorOAuthOptions>, ActorOAuthOptionsValidator>();
 
         OrleansHosting.Configure(builder);
+        var telemetryHost = OrleansHosting.Mode(builder.Configuration) == HostingMode.Cluster ? TelemetryHost.ClusterApi : TelemetryHost.EmbeddedApi;
+        TelemetryHosting.Add(builder, "actoroauth-api", telemetryHost);
         builder.Services.AddProviderUrlPolicy();
         SandboxHost.AddIfEnabled(builder);
 
@@ -48,7 +52,9 @@ public static class ActorOAuthApp
         app.UseRateLimiter();
         app.UseAuthorization();
         app.MapOpenApi();
+        app.MapTelemetry(telemetryHost);
         app.MapConnections();
+        app.MapWebhooks();
         app.MapCallback();
         app.MapHealth();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();

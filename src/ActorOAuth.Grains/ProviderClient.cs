@@ -1,6 +1,7 @@
 using System.Net;
 using ActorOAuth.Abstractions;
 using ActorOAuth.Grains.Security;
+using ActorOAuth.Grains.Telemetry;
 using Duende.IdentityModel.Client;
 
 namespace ActorOAuth.Grains;
@@ -38,6 +39,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return new(null, refused);
         }
 
+        using var call = ActorOAuthMetrics.ProviderCall(settings.Provider, "code_exchange");
         using var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
         {
@@ -59,6 +61,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return new(null, refused);
         }
 
+        using var call = ActorOAuthMetrics.ProviderCall(settings.Provider, "refresh");
         using var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.RequestRefreshTokenAsync(new RefreshTokenRequest
         {
@@ -79,6 +82,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return refused;
         }
 
+        using var call = ActorOAuthMetrics.ProviderCall(settings.Provider, "revoke");
         using var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.RevokeTokenAsync(new TokenRevocationRequest
         {
@@ -117,6 +121,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return null;
         }
 
+        using var call = ActorOAuthMetrics.ProviderCall(provider: null, "discovery");
         using var client = httpClientFactory.CreateClient(HttpClientName);
         using var response = await client.GetDiscoveryDocumentAsync(new DiscoveryDocumentRequest
         {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using ActorOAuth.Abstractions;
 using ActorOAuth.Api.Infrastructure;
+using ActorOAuth.Grains.Telemetry;
 using ActorOAuth.Grains.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -129,7 +130,9 @@ public static partial class ConnectionEndpoints
 
     public static async Task<Ok<TokenResponse>> Token(string id, TokenRequest? request, ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var token = await Connection(grains, user, id).GetAccessToken(request?.ForceRefresh ?? false);
+        ActorOAuthMetrics.TokenHandedOut(started);
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";
         return TypedResults.Ok(new TokenResponse(token.AccessToken, token.TokenType, token.ExpiresAt, token.Scopes));
