@@ -16,6 +16,9 @@ internal static class Cli
                           per request) and the raw primary-key read through Npgsql
                             --connections 10000  --duration 30  --concurrency 16,64,256  --warmup 15
                             --targets bare,actor,db,pg  --cluster (grains in a PostgreSQL-backed silo started by deploy/local/up.sh)
+                            --telemetry off,metrics,on (instead: ActorOAuth alone with telemetry off, metrics only
+                            (/metrics), on (OTLP traces and metrics to a collector stand-in, and /metrics); a fresh
+                            host each, in the order given; repeat settings to see drift)
           grain-read      in-process token reads straight on the grain (no HTTP)
                             --connections 10000  --duration 10  --concurrency 16,64,256
           refresh-storm   connections whose tokens expire within the same few minutes, until each refreshed twice
@@ -28,6 +31,9 @@ internal static class Cli
           index           the tenant index with every connection in one tenant (in-process silo, storage counting
                           the bytes it writes): seed, random status changes, full listing in pages of 200
                             --sizes 1000,10000,100000  --changes 2000  --page-size 256  --concurrency 64 (seeding)
+          webhooks        delivery throughput and lag: one error report per connection, each a signed webhook to a
+                          local receiver (one webhook per tenant)
+                            --events 10000  --tenants 100  --concurrency 64
 
         common options:
           --no-pin        do not pin (by default the server side runs on CPU 1 and load generators on CPU 0)
@@ -65,6 +71,7 @@ internal static class Cli
             "memory" => MemoryScenario.RunAsync,
             "connect-flow" => ConnectFlow.RunAsync,
             "index" => IndexScenario.RunAsync,
+            "webhooks" => WebhookDelivery.RunAsync,
             _ => null,
         };
         if (scenario is null)
