@@ -42,6 +42,7 @@ public sealed class ConnectionGrain(
         _effects = new ConnectionEffects(this, GrainFactory, storage, _options, time, logger);
         _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, _effects.Sync);
         _effects.Unwritten = () => _store.Unwritten;
+        _effects.WriteLater = _store.DeferUsedWrite;
         return _effects.Activated();
     }
 

@@ -32,6 +32,9 @@ internal sealed partial class ConnectionEffects(
     /// <summary>Whether a kept change is still unwritten (the index must not hear of it yet).</summary>
     public Func<bool> Unwritten { get; set; } = () => false;
 
+    /// <summary>Asks for a write some time soon (carried by any write before it): what the outbox handed on leaves the row.</summary>
+    public Action WriteLater { get; set; } = () => { };
+
     private ConnectionState State => storage.State;
 
     private string Key => grain.GrainContext.GrainId.Key.ToString()!;
@@ -198,7 +201,13 @@ internal sealed partial class ConnectionEffects(
         if (!Unwritten())
         {
             // Only what is written goes out: an event is never sent for a change storage does not hold.
+            var outboxed = State.Outbox.Count;
             synced &= await _outbox.Forward(Names.Tenant, Names.ConnectionId);
+            if (State.Exists && State.Outbox.Count < outboxed)
+            {
+                WriteLater();
+            }
+
             if (!State.Exists && storage.RecordExists && State.Outbox.Count == 0)
             {
                 // A deleted connection's row stayed only to hold its last events; they are handed on.

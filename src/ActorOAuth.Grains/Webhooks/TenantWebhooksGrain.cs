@@ -175,11 +175,13 @@ public sealed partial class TenantWebhooksGrain(
         var remembered = new List<string>();
         foreach (var e in events)
         {
-            if (!_recent.Add(e.Id))
+            // An event no endpoint wants is neither stored nor remembered: forwarded again, it again finds none.
+            if (_recent.Contains(e.Id) || !State.Endpoints.Values.Any(endpoint => endpoint.Wants(e.Type)))
             {
                 continue;
             }
 
+            _recent.Add(e.Id);
             remembered.Add(e.Id);
             State.RecentEventIds.Add(e.Id);
             string? body = null;
