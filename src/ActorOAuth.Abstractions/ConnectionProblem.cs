@@ -83,12 +83,19 @@ public static class ProblemCodes
     /// <summary>409: the connection has no identity call to check its token with (no <c>userInfoUrl</c>).</summary>
     public const string CheckUnavailable = "check_unavailable";
 
+    /// <summary>404: no webhook with this id in the caller's tenant.</summary>
+    public const string WebhookNotFound = "webhook_not_found";
+
+    /// <summary>409: the tenant has the most webhooks allowed; delete one first.</summary>
+    public const string WebhookLimitReached = "webhook_limit_reached";
+
     /// <summary>Every code, for documentation.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         ConnectionNotFound, ConnectionPending, ConnectionDisconnected, ConnectionErrored, ReauthorizationRequired, RefreshBackingOff,
         StorageUnavailable, StorageConflict, ClusterUnavailable, ValidationFailed, InvalidSettings, Unauthorized, RateLimited,
         NotFound, MethodNotAllowed, IntegrationNotFound, IntegrationInUse, ProviderNotFound, CheckUnavailable,
+        WebhookNotFound, WebhookLimitReached,
     ];
 }
 

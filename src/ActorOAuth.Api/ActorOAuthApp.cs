@@ -6,7 +6,9 @@ using ActorOAuth.Api.Connections.Handout;
 using ActorOAuth.Api.Infrastructure;
 using ActorOAuth.Api.Integrations;
 using ActorOAuth.Api.Providers;
+using ActorOAuth.Api.Webhooks;
 using ActorOAuth.Grains;
+using ActorOAuth.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +28,8 @@ public static class ActorOAuthApp
 
         OrleansHosting.Configure(builder);
         builder.AddTokenHandout();
+        var telemetryHost = OrleansHosting.Mode(builder.Configuration) == HostingMode.Cluster ? TelemetryHost.ClusterApi : TelemetryHost.EmbeddedApi;
+        TelemetryHosting.Add(builder, "actoroauth-api", telemetryHost);
         builder.Services.AddProviderUrlPolicy();
         SandboxHost.AddIfEnabled(builder);
 
@@ -53,9 +57,11 @@ public static class ActorOAuthApp
         app.UseRateLimiter();
         app.UseAuthorization();
         app.MapOpenApi();
+        app.MapTelemetry(telemetryHost);
         app.MapConnections();
         app.MapIntegrations();
         app.MapProviders();
+        app.MapWebhooks();
         app.MapCallback();
         app.MapHealth();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();

@@ -46,6 +46,7 @@ public sealed partial class ConnectionGrain(
         _effects = new ConnectionEffects(this, GrainFactory, storage, _options, time, logger);
         _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, _effects.Sync);
         _effects.Unwritten = () => _store.Unwritten;
+        _effects.WriteLater = _store.DeferUsedWrite;
         _handout = HandoutHosting.Publisher(ServiceProvider, this.GetPrimaryKeyString(), _options, time, logger);
         _handout.Activated(State);
         return _effects.Activated();
@@ -53,6 +54,7 @@ public sealed partial class ConnectionGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _effects.Deactivated();
         if (await _handout.DeactivatingAsync(State))
         {
             State.HandoutLeased = false;
@@ -150,7 +152,8 @@ public sealed partial class ConnectionGrain(
         await Disconnect();
         var attempt = State.Attempt?.StateHash;
         var integration = State.Given?.Integration;
-        await _store.Clear();
+        // Written as a deleted row carrying the connection.deleted event; the row goes once the event is handed on.
+        await Command(c => c.Delete());
         _lastUsedAt = _usedLoggedAt = null;
         await _effects.Deleted(attempt);
         if (integration is not null)
@@ -411,6 +414,12 @@ public sealed partial class ConnectionGrain(
 
     private async Task<bool> Reminded(string reminderName, TickStatus status)
     {
+        if (reminderName == ConnectionOutbox.ReminderName)
+        {
+            await _effects.OutboxTicked();
+            return true;
+        }
+
         if (reminderName != RefreshScheduler.ReminderName)
         {
             return false;
@@ -571,6 +580,7 @@ public sealed partial class ConnectionGrain(
             return;
         }
 
+        _effects.Publish(State, connection.Events);
         try
         {
             await _effects.Prepare(connection.Events);
@@ -588,8 +598,14 @@ public sealed partial class ConnectionGrain(
     /// <summary>A change that must not be lost: written, or kept and written again until it lands; its effects either way.</summary>
     private async Task<bool> Keep(Connection connection, Action<Connection> change)
     {
+        _effects.Publish(State, connection.Events);
         await _effects.ArmAhead(connection.Events);
-        var written = await _store.WriteKeeping(state => change(Domain(state)));
+        var written = await _store.WriteKeeping(state =>
+        {
+            var again = Domain(state);
+            change(again);
+            _effects.Publish(state, again.Events);
+        });
         await _effects.Apply(connection.Events);
         return written;
     }

@@ -69,6 +69,15 @@ public sealed class ConnectionState
     /// carried. Replaced, never changed in place, so a hand-out can share it.
     /// </summary>
     [Id(19)] public IReadOnlyDictionary<string, string> Config { get; set; } = ConnectionConfig.Empty;
+
+    /// <summary>
+    /// Webhook events written with the change that caused them, oldest first, until the tenant's webhooks grain has
+    /// stored them (bounded by <see cref="Webhooks.WebhookOptions.MaxOutboxEvents"/>).
+    /// </summary>
+    [Id(30)] public List<OutboxEvent> Outbox { get; set; } = [];
+
+    /// <summary>The access token expiry a <c>connection.refresh_failed</c> was sent for, so a retrying connection announces an expired token once.</summary>
+    [Id(31)] public DateTimeOffset? RefreshFailureAnnouncedFor { get; set; }
 }
 
 /// <summary>One authorization attempt in flight. Only the hash of its <c>state</c> is kept.</summary>

@@ -5,6 +5,7 @@ using System.Text.Json;
 using ActorOAuth.Abstractions;
 using ActorOAuth.Grains.Providers;
 using ActorOAuth.Grains.Security;
+using ActorOAuth.Grains.Telemetry;
 using Duende.IdentityModel.Client;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -57,6 +58,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return new(null, refused);
         }
 
+        using var call = ActorOAuthMetrics.ProviderCall(settings.Provider, "code_exchange");
         var fields = new Dictionary<string, string> { ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = redirectUri };
         if (codeVerifier is not null)
         {
@@ -75,6 +77,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return new(null, refused);
         }
 
+        using var call = ActorOAuthMetrics.ProviderCall(settings.Provider, "refresh");
         var fields = new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = current.RefreshToken! };
         var entry = BuiltInProviders.Behaviour(settings.Provider);
         return await SendToken(TokenRequest(settings, entry, url!, fields), entry, current, cancellationToken);
@@ -91,6 +94,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return refused;
         }
 
+        using var call = ActorOAuthMetrics.ProviderCall(settings.Provider, "revoke");
         var rules = BuiltInProviders.Behaviour(settings.Provider).Revocation;
         var request = new HttpRequestMessage(new HttpMethod(rules.Method), settings.RevokeUrl);
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -165,6 +169,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return new(false, false, null, "The identity call's URL is refused: " + refused.Description);
         }
 
+        using var call = ActorOAuthMetrics.ProviderCall(settings.Provider, "check");
         var rules = BuiltInProviders.Behaviour(settings.Provider).Check;
         var request = new HttpRequestMessage(new HttpMethod(rules.Method), settings.UserInfoUrl);
         if (rules.Kind == CheckKinds.Introspection)
@@ -229,6 +234,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
 
             try
             {
+                using var measured = ActorOAuthMetrics.ProviderCall(settings.Provider, "config_lookup");
                 var request = new HttpRequestMessage(HttpMethod.Get, url);
                 Present(request, entry.Check, tokens.AccessToken);
                 var answer = await Send(request, cancellationToken);
@@ -268,6 +274,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return new(null, refused);
         }
 
+        using var call = ActorOAuthMetrics.ProviderCall(provider: null, "discovery");
         var uri = new Uri(issuer);
         var path = uri.AbsolutePath.TrimEnd('/');
         var origin = uri.GetLeftPart(UriPartial.Authority);

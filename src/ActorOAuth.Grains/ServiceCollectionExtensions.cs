@@ -1,6 +1,7 @@
 using ActorOAuth.Grains.Handout;
 using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
+using ActorOAuth.Grains.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -48,6 +49,7 @@ public static class ServiceCollectionExtensions
             pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<ConnectionOptions>>().Value.ProviderCallTimeout);
         });
         provider.AddHttpMessageHandler<ResponseSizeLimit>();
+        services.AddWebhookDelivery();
         return services;
     }
 

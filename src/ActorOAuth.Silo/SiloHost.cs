@@ -78,11 +78,13 @@ public static partial class SiloHost
         builder.Services.AddStorageExceptionSerialization();
         builder.Services.AddHostedService<MembershipLogger>();
         SiloHealth.Add(builder.Services);
+        TelemetryHosting.Add(builder, "actoroauth-silo", TelemetryHost.Silo);
 
         configure?.Invoke(builder);
 
         var app = builder.Build();
         SiloHealth.Map(app);
+        app.MapTelemetry(TelemetryHost.Silo);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var silo = app.Services.GetRequiredService<ILocalSiloDetails>();

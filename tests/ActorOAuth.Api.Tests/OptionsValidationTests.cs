@@ -32,6 +32,10 @@ public sealed class OptionsValidationTests
         { "ActorOAuth:Tenants:acme:ReturnUrlOrigins:0", "https://app.example.com/settings", "ActorOAuth:Tenants:acme:ReturnUrlOrigins:0 must be an origin" },
         { "ActorOAuth:ApiKeyHashes:not-a-hash", "acme", "ActorOAuth:ApiKeyHashes: every key must be a SHA-256 in hex" },
         { "ActorOAuth:ProviderSecurity:MaxResponseBytes", "0", "ActorOAuth:ProviderSecurity:MaxResponseBytes must be between 1024 and 16777216" },
+        { "ActorOAuth:Telemetry:Prometheus", "true", "ActorOAuth:Telemetry:Prometheus and :Dashboard need an admin key" },
+        { "ActorOAuth:Telemetry:AdminKeyHashes:0", "0123", "ActorOAuth:Telemetry:AdminKeyHashes:0 must be a SHA-256 in hex" },
+        { "ActorOAuth:Webhooks:AttemptTimeout", "00:02:00", "ActorOAuth:Webhooks:AttemptTimeout must be at most 00:01:00" },
+        { "ActorOAuth:Webhooks:MaxEndpoints", "0", "MaxEndpoints" },
     };
 
     [Theory]

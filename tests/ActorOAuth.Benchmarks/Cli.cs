@@ -18,6 +18,9 @@ internal static class Cli
                             --targets bare,actor,db,pg  --cluster (grains in a PostgreSQL-backed silo started by deploy/local/up.sh)
                             --handout off (every fetch calls its connection, ActorOAuth:Handout:Enabled=false: the path before
                             the hand-out table, for an A/B within one run)
+                            --telemetry off,metrics,on (instead: ActorOAuth alone with telemetry off, metrics only
+                            (/metrics), on (OTLP traces and metrics to a collector stand-in, and /metrics); a fresh
+                            host each, in the order given; repeat settings to see drift)
           grain-read      in-process token reads straight on the grain (no HTTP)
                             --connections 10000  --duration 10  --concurrency 16,64,256
           refresh-storm   connections whose tokens expire within the same few minutes, until each refreshed twice
@@ -30,6 +33,9 @@ internal static class Cli
           index           the tenant index with every connection in one tenant (in-process silo, storage counting
                           the bytes it writes): seed, random status changes, full listing in pages of 200
                             --sizes 1000,10000,100000  --changes 2000  --page-size 256  --concurrency 64 (seeding)
+          webhooks        delivery throughput and lag: one error report per connection, each a signed webhook to a
+                          local receiver (one webhook per tenant)
+                            --events 10000  --tenants 100  --concurrency 64
 
           charts          an SVG chart per result and summary.md (Markdown tables, targets) from the scenario logs
                           of a run-all.sh directory (the last JSON line of each *.log)
@@ -73,6 +79,7 @@ internal static class Cli
             "memory" => MemoryScenario.RunAsync,
             "connect-flow" => ConnectFlow.RunAsync,
             "index" => IndexScenario.RunAsync,
+            "webhooks" => WebhookDelivery.RunAsync,
             _ => null,
         };
         if (scenario is null)

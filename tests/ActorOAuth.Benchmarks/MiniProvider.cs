@@ -51,6 +51,7 @@ internal sealed class MiniProvider
         await using var app = builder.Build();
         app.MapPost("/token", provider.Token);
         app.MapGet("/stats", provider.Stats);
+        WebhookSink.Map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine(ReadyLine + address);
@@ -289,6 +290,10 @@ internal sealed class ProviderProcess : IAsyncDisposable
 
     public async Task<ProviderStats> StatsAsync(CancellationToken cancellationToken = default) =>
         (await _http.GetFromJsonAsync<ProviderStats>("/stats", Json, cancellationToken))!;
+
+    /// <summary>What its webhook receiver and OTLP collector stand-in counted (<see cref="WebhookSink"/>).</summary>
+    public async Task<WebhookSinkStats> HooksStatsAsync(CancellationToken cancellationToken = default) =>
+        (await _http.GetFromJsonAsync<WebhookSinkStats>("/hooks-stats", Json, cancellationToken))!;
 
     public async ValueTask DisposeAsync()
     {

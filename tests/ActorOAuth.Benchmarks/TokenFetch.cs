@@ -13,6 +13,12 @@ internal static class TokenFetch
     public static async Task RunAsync(Options options, CancellationToken cancellationToken)
     {
         Wrk.EnsureInstalled();
+        if (options.StringOrNull("telemetry") is { } telemetry)
+        {
+            await TokenFetchTelemetry.RunAsync(options, telemetry, cancellationToken);
+            return;
+        }
+
         var cluster = options.Flag("cluster");
         var count = options.Int("connections", 10_000);
         var perTenant = options.Int("per-tenant", 1_000);

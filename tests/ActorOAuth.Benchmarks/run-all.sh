@@ -28,7 +28,7 @@ wait_quiet() {
 }
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(token-fetch grain-read grain-read-unpinned refresh-storm memory connect-flow index token-fetch-cluster)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(token-fetch grain-read grain-read-unpinned refresh-storm memory connect-flow index webhooks token-fetch-telemetry token-fetch-cluster)
 for s in "${scenarios[@]}"; do
   wait_quiet
   echo "== $s ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
@@ -36,6 +36,7 @@ for s in "${scenarios[@]}"; do
     token-fetch-cluster) dotnet "$bench" token-fetch --cluster ;;
     token-fetch-handout-off) dotnet "$bench" token-fetch --handout off ;;
     grain-read-unpinned) dotnet "$bench" grain-read --no-pin ;;
+    token-fetch-telemetry) dotnet "$bench" token-fetch --telemetry off,metrics,on,off,metrics,on ;;
     *) dotnet "$bench" "$s" ;;
   esac > "$OUT/$s.log" 2> "$OUT/$s.err" || echo "$s failed: see $OUT/$s.err" >&2
   tail -n 1 "$OUT/$s.log" >&2

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using ActorOAuth.Abstractions;
@@ -6,6 +7,7 @@ using ActorOAuth.Api.Infrastructure;
 using ActorOAuth.Api.Integrations;
 using ActorOAuth.Api.Providers;
 using ActorOAuth.Grains.Security;
+using ActorOAuth.Grains.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -135,10 +137,23 @@ public static partial class ConnectionEndpoints
     public static ValueTask<IResult> Token(string id, TokenRequest? request, ClaimsPrincipal user, IGrainFactory grains, TokenHandout handout)
     {
         EnsureValidId(id);
+        var started = Stopwatch.GetTimestamp();
         var forceRefresh = request?.ForceRefresh ?? false;
-        return !forceRefresh && handout.TryServe(user.Tenant(), id) is { } served
-            ? ValueTask.FromResult(served)
-            : new(handout.FetchAsync(Connection(grains, user, id), user.Tenant(), id, forceRefresh));
+        if (!forceRefresh && handout.TryServe(user.Tenant(), id) is { } served)
+        {
+            ActorOAuthMetrics.TokenHandedOut(started);
+            return ValueTask.FromResult(served);
+        }
+
+        return new(Fetched(handout.FetchAsync(Connection(grains, user, id), user.Tenant(), id, forceRefresh), started));
+    }
+
+    /// <summary>A fetch that asked the connection, counted once it answered.</summary>
+    private static async Task<IResult> Fetched(Task<IResult> fetch, long startedAt)
+    {
+        var result = await fetch;
+        ActorOAuthMetrics.TokenHandedOut(startedAt);
+        return result;
     }
 
     /// <summary>Asks the provider whether the access token still works (its cheap identity call): <c>{ ok, status, detail }</c>.</summary>

@@ -418,6 +418,18 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
         return tokens is not null && revocable ? tokens : null;
     }
 
+    /// <summary>
+    /// Forgets the connection (disconnected first by the caller): from now on it does not exist for any read. The row,
+    /// written with the deletion's event in its outbox, is removed once the event is handed on.
+    /// </summary>
+    public void Delete()
+    {
+        EnsureExists();
+        State.Exists = false;
+        State.Tokens = null;
+        Record(new ConnectionDeleted(Now));
+    }
+
     /// <summary>How revoking one token went (<paramref name="error"/> null: revoked).</summary>
     public void Revoked(string tokenTypeHint, ProviderError? error)
     {

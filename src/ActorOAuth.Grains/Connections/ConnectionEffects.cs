@@ -1,6 +1,10 @@
 using ActorOAuth.Abstractions;
 using ActorOAuth.Grains.Index;
+using ActorOAuth.Grains.Telemetry;
+using ActorOAuth.Grains.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ActorOAuth.Grains.Connections;
 
@@ -18,10 +22,18 @@ internal sealed partial class ConnectionEffects(
     ILogger logger)
 {
     private readonly RefreshScheduler _scheduler = new(grain, options, time);
+    private readonly ConnectionOutbox _outbox = new(grain, grains, storage,
+        grain.GrainContext.ActivationServices.GetRequiredService<IOptions<WebhookOptions>>().Value, logger);
     private IGrainTimer? _retry;
+
+    /// <summary>The status this activation counts in <see cref="ActorOAuthMetrics.ActiveConnections"/>; null while it counts none.</summary>
+    private ConnectionStatus? _counted;
 
     /// <summary>Whether a kept change is still unwritten (the index must not hear of it yet).</summary>
     public Func<bool> Unwritten { get; set; } = () => false;
+
+    /// <summary>Asks for a write some time soon (carried by any write before it): what the outbox handed on leaves the row.</summary>
+    public Action WriteLater { get; set; } = () => { };
 
     private ConnectionState State => storage.State;
 
@@ -33,6 +45,31 @@ internal sealed partial class ConnectionEffects(
     public Task Activated()
     {
         _scheduler.Assume(State.Refresh.NextAt);
+        _outbox.Activated();
+        Count();
+        return Sync();
+    }
+
+    /// <summary>
+    /// Before a change is written: the webhook events it causes go into <paramref name="state"/>'s outbox, to be
+    /// written with it (and again with a kept change applied to a state read back).
+    /// </summary>
+    public void Publish(ConnectionState state, IReadOnlyList<ConnectionEvent> events) => _outbox.Capture(state, events);
+
+    /// <summary>The activation goes: it no longer counts among the active connections.</summary>
+    public void Deactivated()
+    {
+        if (_counted is { } status)
+        {
+            ActorOAuthMetrics.Active(status, -1);
+            _counted = null;
+        }
+    }
+
+    /// <summary>The outbox reminder ticked (the connection came back after its silo was lost, or a forward is overdue).</summary>
+    public Task OutboxTicked()
+    {
+        _outbox.Ticked();
         return Sync();
     }
 
@@ -53,16 +90,23 @@ internal sealed partial class ConnectionEffects(
                     break;
             }
         }
+
+        await _outbox.ArmAhead();
     }
 
     /// <summary>
     /// Before a kept write that moved the schedule: the reminder armed ahead, so a silo lost right after the write still
     /// has it (a tick finding the older state only re-arms). A failure does not hold the write back.
     /// </summary>
-    public Task ArmAhead(IReadOnlyList<ConnectionEvent> events) =>
-        State.Refresh.NextAt is { } next && events.Any(e => e is RefreshScheduled)
-            ? BestEffort(() => _scheduler.Sync(next), "arming the refresh reminder")
-            : Task.CompletedTask;
+    public async Task ArmAhead(IReadOnlyList<ConnectionEvent> events)
+    {
+        if (State.Refresh.NextAt is { } next && events.Any(e => e is RefreshScheduled))
+        {
+            await BestEffort(() => _scheduler.Sync(next), "arming the refresh reminder");
+        }
+
+        await _outbox.ArmAhead();
+    }
 
     /// <summary>What follows a change, written or kept: discarded attempts forgotten, failures logged, the reminder and index synced.</summary>
     public async Task Apply(IReadOnlyList<ConnectionEvent> events)
@@ -76,16 +120,48 @@ internal sealed partial class ConnectionEffects(
                     await BestEffort(() => grains.GetGrain<IAuthorizationStateGrain>(dropped.StateHash).Forget(), "forgetting a discarded attempt");
                     break;
                 case AuthorizationFailed failed:
-                    LogAuthorizationFailed(logger, tenant, connectionId, failed.Error.Code);
+                    using (Scope(logger, tenant, connectionId))
+                    {
+                        LogAuthorizationFailed(logger, tenant, connectionId, failed.Error.Code);
+                    }
+
+                    ActorOAuthMetrics.AuthorizationFailed(State.Settings.Provider, failed.Error.Code);
                     break;
                 case RefreshFailed failed:
-                    LogRefreshFailed(logger, tenant, connectionId, failed.Error.Code, failed.Terminal, failed.Failures, failed.RetryAt);
+                    using (Scope(logger, tenant, connectionId))
+                    {
+                        LogRefreshFailed(logger, tenant, connectionId, failed.Error.Code, failed.Terminal, failed.Failures, failed.RetryAt);
+                    }
+
+                    ActorOAuthMetrics.RefreshFailed(State.Settings.Provider, failed.Error.Code, failed.Terminal);
                     break;
                 case RevocationFailed failed:
-                    LogRevocationFailed(logger, tenant, connectionId, failed.TokenTypeHint, failed.Code);
+                    using (Scope(logger, tenant, connectionId))
+                    {
+                        LogRevocationFailed(logger, tenant, connectionId, failed.TokenTypeHint, failed.Code);
+                    }
+
+                    break;
+                case LogEntryAdded { Entry.Event: "callback_rejected" } rejected:
+                    using (Scope(logger, tenant, connectionId))
+                    {
+                        LogCallbackRejected(logger, tenant, connectionId, rejected.Entry.Message);
+                    }
+
+                    break;
+                case Authorized:
+                    ActorOAuthMetrics.Authorized(State.Settings.Provider);
+                    break;
+                case TokenRefreshed:
+                    ActorOAuthMetrics.Refreshed(State.Settings.Provider);
+                    break;
+                case StatusChanged changed:
+                    ActorOAuthMetrics.StatusChanged(changed.From, changed.To);
                     break;
             }
         }
+
+        Count();
 
         if (events.Any(e => e is RefreshScheduled))
         {
@@ -99,6 +175,7 @@ internal sealed partial class ConnectionEffects(
     /// <summary>The connection is deleted: its index entry and its attempt's registry entry go too (a listing skips a left-over entry).</summary>
     public async Task Deleted(string? attemptHash)
     {
+        Count();
         var (tenant, connectionId) = Names;
         await BestEffort(() => new TenantIndex(grains).Remove(tenant, connectionId), "removing it from the tenant's index");
         if (attemptHash is not null)
@@ -121,6 +198,27 @@ internal sealed partial class ConnectionEffects(
             }, "updating the tenant's index");
         }
 
+        if (!Unwritten())
+        {
+            // Only what is written goes out: an event is never sent for a change storage does not hold.
+            var outboxed = State.Outbox.Count;
+            synced &= await _outbox.Forward(Names.Tenant, Names.ConnectionId);
+            if (State.Exists && State.Outbox.Count < outboxed)
+            {
+                WriteLater();
+            }
+
+            if (!State.Exists && storage.RecordExists && State.Outbox.Count == 0)
+            {
+                // A deleted connection's row stayed only to hold its last events; they are handed on.
+                synced &= await BestEffort(async () =>
+                {
+                    await storage.ClearStateAsync();
+                    storage.State = new ConnectionState();
+                }, "removing the deleted connection's row");
+            }
+        }
+
         if (synced)
         {
             _retry?.Dispose();
@@ -130,6 +228,28 @@ internal sealed partial class ConnectionEffects(
         {
             _retry ??= grain.RegisterGrainTimer(Sync, new GrainTimerCreationOptions(options.StateWriteRetryDelay, options.StateWriteRetryDelay) { KeepAlive = true });
         }
+    }
+
+    /// <summary>Counts this activation among the active connections under its current status (none once deleted).</summary>
+    private void Count()
+    {
+        ConnectionStatus? status = State.Exists ? State.Status : null;
+        if (status == _counted)
+        {
+            return;
+        }
+
+        if (_counted is { } before)
+        {
+            ActorOAuthMetrics.Active(before, -1);
+        }
+
+        if (status is { } after)
+        {
+            ActorOAuthMetrics.Active(after, 1);
+        }
+
+        _counted = status;
     }
 
     private async Task<bool> BestEffort(Func<Task> action, string what)
@@ -155,6 +275,12 @@ internal sealed partial class ConnectionEffects(
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Connection {Tenant}/{Connection}: revoking the {Hint} failed with {Error}; deleted locally")]
     private static partial void LogRevocationFailed(ILogger logger, string tenant, string connection, string hint, string error);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Connection {Tenant}/{Connection}: callback rejected: {Reason}")]
+    private static partial void LogCallbackRejected(ILogger logger, string tenant, string connection, string reason);
+
+    private static readonly Func<ILogger, string, string, IDisposable?> Scope =
+        LoggerMessage.DefineScope<string, string>("Tenant {Tenant}, connection {Connection}");
 
     [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Connection {Connection}: {What} failed; retrying")]
     private static partial void LogEffectFailed(ILogger logger, Exception exception, string connection, string what);

@@ -59,3 +59,6 @@ public sealed record RevocationFailed(DateTimeOffset At, string TokenTypeHint, s
 
 /// <summary>The provider's identity call refused the token (a connection check): the grant was revoked there.</summary>
 public sealed record CheckFailed(DateTimeOffset At, ConnectionError Error) : ConnectionEvent(At);
+
+/// <summary>The connection was deleted: it no longer exists for any read; its row goes once this event is handed on.</summary>
+public sealed record ConnectionDeleted(DateTimeOffset At) : ConnectionEvent(At);
