@@ -46,7 +46,7 @@ public sealed partial class ConnectionGrain(
         _effects = new ConnectionEffects(this, GrainFactory, storage, _options, time, logger);
         _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, _effects.Sync);
         _effects.Unwritten = () => _store.Unwritten;
-        _effects.WriteLater = _store.DeferUsedWrite;
+        _effects.WriteLater = _store.DeferBookkeepingWrite;
         _handout = HandoutHosting.Publisher(ServiceProvider, this.GetPrimaryKeyString(), _options, time, logger);
         _handout.Activated(State);
         return _effects.Activated();

@@ -26,6 +26,9 @@ internal sealed partial class ConnectionStore(
     private IGrainTimer? _usedWrite;
     private bool _usedUnwritten;
 
+    /// <summary>What waits for the deferred write is bookkeeping only (the outbox handed on, leases gone): it leaves <c>updatedAt</c> alone.</summary>
+    private bool _bookkeepingOnly;
+
     /// <summary>How to apply the kept, unwritten change again to a state read back after a conflict.</summary>
     private Action<ConnectionState>? _reapply;
 
@@ -75,13 +78,30 @@ internal sealed partial class ConnectionStore(
     /// <summary>A repeated <c>used</c> entry: written by the next write, or at a random moment within the write delay.</summary>
     public void DeferUsedWrite()
     {
+        _bookkeepingOnly = false;
+        Defer();
+    }
+
+    /// <summary>Bookkeeping no reader sees (outbox entries handed on): written like a repeated <c>used</c> entry, without touching <c>updatedAt</c>.</summary>
+    public void DeferBookkeepingWrite()
+    {
+        _bookkeepingOnly = !_usedUnwritten || _bookkeepingOnly;
+        Defer();
+    }
+
+    private void Defer()
+    {
         _usedUnwritten = true;
         _usedWrite ??= grain.RegisterGrainTimer(WriteUsed,
             new GrainTimerCreationOptions(options.UsedWriteDelay * jitter.NextDouble(), Timeout.InfiniteTimeSpan));
     }
 
     /// <summary>A change that only has to be written before the activation goes (carried by an earlier write, or by <see cref="Flush"/>).</summary>
-    public void WriteBeforeDeactivation() => _usedUnwritten = true;
+    public void WriteBeforeDeactivation()
+    {
+        _bookkeepingOnly = !_usedUnwritten || _bookkeepingOnly;
+        _usedUnwritten = true;
+    }
 
     /// <summary>Deletes the row; a failure leaves everything as it was and answers 503.</summary>
     public async Task Clear()
@@ -109,7 +129,7 @@ internal sealed partial class ConnectionStore(
     {
         if (Unwritten || (_usedUnwritten && reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
         {
-            if (!await TryWrite(cancellationToken) && Unwritten)
+            if (!await TryWrite(cancellationToken, bookkeeping: _bookkeepingOnly && !Unwritten) && Unwritten)
             {
                 LogKeptLost(logger, Key);
             }
@@ -123,20 +143,24 @@ internal sealed partial class ConnectionStore(
 
     private string Key => grain.GrainContext.GrainId.ToString();
 
-    private async Task WriteNow(CancellationToken cancellationToken)
+    private async Task WriteNow(CancellationToken cancellationToken, bool bookkeeping = false)
     {
-        State.UpdatedAt = time.GetUtcNow();
+        if (!bookkeeping)
+        {
+            State.UpdatedAt = time.GetUtcNow();
+        }
+
         await storage.WriteStateAsync(cancellationToken);
         Forget();
         await written();
     }
 
     /// <summary>One write; a failure is logged and, for a kept change, retried on a timer.</summary>
-    private async Task<bool> TryWrite(CancellationToken cancellationToken, bool readBack = false)
+    private async Task<bool> TryWrite(CancellationToken cancellationToken, bool readBack = false, bool bookkeeping = false)
     {
         try
         {
-            await WriteNow(cancellationToken);
+            await WriteNow(cancellationToken, bookkeeping);
             return true;
         }
         catch (InconsistentStateException e)
@@ -151,7 +175,7 @@ internal sealed partial class ConnectionStore(
             // Another activation wrote meanwhile: keep its write, and apply the change kept here on top of it.
             await storage.ReadStateAsync(cancellationToken);
             reapply(storage.State);
-            return await TryWrite(cancellationToken, readBack: true);
+            return await TryWrite(cancellationToken, readBack: true, bookkeeping);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -179,7 +203,7 @@ internal sealed partial class ConnectionStore(
         _usedWrite = null;
         if (_usedUnwritten)
         {
-            await TryWrite(cancellationToken);
+            await TryWrite(cancellationToken, bookkeeping: _bookkeepingOnly && !Unwritten);
         }
     }
 
@@ -188,6 +212,7 @@ internal sealed partial class ConnectionStore(
     {
         _reapply = null;
         _usedUnwritten = false;
+        _bookkeepingOnly = false;
         _retry?.Dispose();
         _retry = null;
     }
