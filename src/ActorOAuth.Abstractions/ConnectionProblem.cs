@@ -71,12 +71,15 @@ public static class ProblemCodes
     /// <summary>405: the route does not take this method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 
+    /// <summary>404: no connect session with this token in the caller's tenant.</summary>
+    public const string ConnectSessionNotFound = "connect_session_not_found";
+
     /// <summary>Every code, for documentation.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         ConnectionNotFound, ConnectionPending, ConnectionDisconnected, ConnectionErrored, ReauthorizationRequired, RefreshBackingOff,
         StorageUnavailable, StorageConflict, ClusterUnavailable, ValidationFailed, InvalidSettings, Unauthorized, RateLimited,
-        NotFound, MethodNotAllowed,
+        NotFound, MethodNotAllowed, ConnectSessionNotFound,
     ];
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ActorOAuth.Api.Callback;
+using ActorOAuth.Api.ConnectPages;
 using ActorOAuth.Api.Connections;
 using ActorOAuth.Api.Infrastructure;
 using ActorOAuth.Grains;
@@ -38,6 +39,7 @@ public static class ActorOAuthApp
         // Every request body this API takes is a small JSON document.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiSecurity>());
+        builder.Services.AddConnectPages();
 
         configure?.Invoke(builder);
 
@@ -50,6 +52,8 @@ public static class ActorOAuthApp
         app.MapOpenApi();
         app.MapConnections();
         app.MapCallback();
+        app.MapConnectPages();
+        app.MapApiReference();
         app.MapHealth();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
         return app;

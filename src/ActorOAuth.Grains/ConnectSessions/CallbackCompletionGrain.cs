@@ -1,0 +1,45 @@
+using ActorOAuth.Abstractions;
+
+namespace ActorOAuth.Grains.ConnectSessions;
+
+/// <summary>
+/// Completes a callback and remembers how it ended, in memory, for <see cref="KeepFor"/>: long enough for the
+/// self-refreshing page of a slow code exchange to find it from any API process.
+/// </summary>
+[GrainType("callback-completion")]
+public sealed class CallbackCompletionGrain : Grain, ICallbackCompletionGrain
+{
+    /// <summary>How long a finished outcome stays to be found.</summary>
+    public static readonly TimeSpan KeepFor = TimeSpan.FromMinutes(5);
+
+    private bool _started;
+    private CallbackOutcome? _outcome;
+
+    public async Task<CallbackOutcome> Complete(CallbackRequest callback)
+    {
+        var first = !_started;
+        _started = true;
+        try
+        {
+            var outcome = await AuthorizationCallback.Complete(GrainFactory, callback);
+            if (first)
+            {
+                _outcome = outcome;
+            }
+
+            return outcome;
+        }
+        catch when (first)
+        {
+            // Nothing to show later: the page that asks says it cannot tell, and the connect page shows the status.
+            _started = false;
+            throw;
+        }
+        finally
+        {
+            DelayDeactivation(KeepFor);
+        }
+    }
+
+    public Task<CallbackProgress> Progress() => Task.FromResult(new CallbackProgress(_started, _outcome));
+}
