@@ -13,7 +13,7 @@ public interface IConnectSessionGrain : IGrainWithStringKey
     [Alias("Create")]
     Task Create(ConnectSession session);
 
-    /// <summary>The session and whether it may still be used; an expired one is forgotten as it is read.</summary>
+    /// <summary>The session and whether it may still be used.</summary>
     [Alias("Find")]
     Task<ConnectSessionLookup> Find();
 
@@ -43,7 +43,7 @@ public sealed record ConnectSession(
 [GenerateSerializer, Alias("ActorOAuth.ConnectSessionStatus")]
 public enum ConnectSessionStatus
 {
-    /// <summary>No session with this token (never minted, or expired and forgotten).</summary>
+    /// <summary>No session with this token (never minted, or forgotten once expired).</summary>
     Unknown = 0,
 
     /// <summary>Valid: the page and its actions work.</summary>
@@ -82,9 +82,12 @@ public interface ICallbackCompletionGrain : IGrainWithStringKey
     [Alias("Complete")]
     Task<CallbackOutcome> Complete(CallbackRequest callback);
 
-    /// <summary>Where the completion stands; answers while <see cref="Complete"/> is still running.</summary>
+    /// <summary>
+    /// Where the completion stands, waiting up to <paramref name="wait"/> for a running one to finish; answers while
+    /// <see cref="Complete"/> is still running.
+    /// </summary>
     [Alias("Progress"), AlwaysInterleave]
-    Task<CallbackProgress> Progress();
+    Task<CallbackProgress> Progress(TimeSpan wait);
 }
 
 /// <summary>Whether a callback's completion was started here and, once it finished, how it ended.</summary>

@@ -9,7 +9,8 @@ namespace ActorOAuth.Api.Callback;
 /// <summary>
 /// <c>GET /callback</c>: where providers send the customer's browser back. The code exchange is waited for a bounded
 /// time (<see cref="ConnectPageOptions.CallbackWait"/>); past it the browser gets a page that refreshes itself to
-/// <c>/callback/outcome</c>, which shows the outcome once the grain has it (the exchange goes on there meanwhile).
+/// <c>/callback/outcome</c>, which waits up to <see cref="ConnectPageOptions.OutcomeWait"/> for the outcome and shows it
+/// once the grain has it, or the same page again (the exchange goes on in the grain meanwhile).
 /// </summary>
 public static partial class CallbackEndpoints
 {
@@ -49,7 +50,7 @@ public static partial class CallbackEndpoints
             // The grain call goes on (Orleans does not cancel it); its outcome is asked for by the refreshing page.
             _ = completion.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             LogStillWorking(logger, pages.Value.CallbackWait);
-            return Pages.StillWorking(await WayBack(http, grains, options.Value, null), $"{OutcomePath}?ref={reference}", pages.Value.RefreshSeconds);
+            return Pages.StillWorking(await WayBack(http, grains, options.Value, null), $"{OutcomePath}?ref={reference}");
         }
         catch (Exception e) when (ProblemMapping.IsTemporary(e))
         {
@@ -72,7 +73,7 @@ public static partial class CallbackEndpoints
         CallbackProgress progress;
         try
         {
-            progress = await grains.GetGrain<ICallbackCompletionGrain>(reference).Progress();
+            progress = await grains.GetGrain<ICallbackCompletionGrain>(reference).Progress(pages.Value.OutcomeWait);
         }
         catch (Exception e) when (ProblemMapping.IsTemporary(e))
         {
@@ -82,7 +83,7 @@ public static partial class CallbackEndpoints
         return progress switch
         {
             { Outcome: { } outcome } => await Show(http, grains, options.Value, connections.Value, outcome, logger),
-            { Started: true } => Pages.StillWorking(await WayBack(http, grains, options.Value, null), $"{OutcomePath}?ref={reference}", pages.Value.RefreshSeconds),
+            { Started: true } => Pages.StillWorking(await WayBack(http, grains, options.Value, null), $"{OutcomePath}?ref={reference}"),
             _ => Pages.Unknown(await WayBack(http, grains, options.Value, null)),
         };
     }

@@ -32,10 +32,14 @@ public static class Pages
         "The provider granted access and we are still saving it; this takes a few seconds.",
         "You can close this window: the connection shows as connected once it is saved.", tone: "warning");
 
-    /// <summary>The code exchange is taking long; the page refreshes itself until the outcome is there.</summary>
-    public static IResult StillWorking(Way way, string refreshUrl, int refreshSeconds) => Show(StatusCodes.Status202Accepted, way, StillWorkingText,
+    /// <summary>
+    /// The code exchange is taking long; the page reloads itself at once (the reload's request is held by the server
+    /// until the outcome is there or <see cref="ConnectPages.ConnectPageOptions.OutcomeWait"/> passed), so it stays on
+    /// screen until the outcome replaces it.
+    /// </summary>
+    public static IResult StillWorking(Way way, string refreshUrl) => Show(StatusCodes.Status202Accepted, way, StillWorkingText,
         "The provider granted access and we are finishing the connection with it; the provider is answering slowly.",
-        "This page updates by itself in a moment. You do not need to do anything.", tone: "info", refreshUrl: refreshUrl, refreshSeconds: refreshSeconds);
+        "This page updates by itself as soon as it is done. You do not need to do anything.", tone: "info", refreshUrl: refreshUrl);
 
     /// <summary>A slow exchange's outcome could not be found again (it is kept for a few minutes, in memory).</summary>
     public static IResult Unknown(Way way) => Show(StatusCodes.Status404NotFound, way, "We cannot tell how this attempt ended",
@@ -59,14 +63,13 @@ public static class Pages
     }
 
     private static IResult Show(int status, Way way, string title, string whatHappened, string whatNext, string? providerSaid = null,
-        string tone = "info", string? refreshUrl = null, int refreshSeconds = 2) =>
+        string tone = "info", string? refreshUrl = null) =>
         MessagePages.Show(status, way.Brand, frame => new MessagePageModel(frame, title, whatHappened, whatNext)
         {
             ProviderSaid = providerSaid,
             ConnectPageUrl = way.ConnectPageUrl,
             ReturnUrl = way.ReturnUrl,
             RefreshUrl = refreshUrl,
-            RefreshSeconds = refreshSeconds,
             Tone = tone,
         });
 

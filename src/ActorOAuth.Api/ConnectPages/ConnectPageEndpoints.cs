@@ -54,9 +54,10 @@ public static partial class ConnectPageEndpoints
     public static async Task<IResult> Page(string token, HttpContext http, IGrainFactory grains, IAntiforgery antiforgery,
         IOptions<ActorOAuthOptions> options, IProviderDisplayNames names)
     {
-        if (await Open(grains, token) is not { } session)
+        var lookup = await Lookup(grains, token);
+        if (lookup.Session is not { } session)
         {
-            return MessagePages.Expired(await StatusOf(grains, token));
+            return MessagePages.Expired(lookup.Status);
         }
 
         var blocks = await Blocks(grains, session, names);
@@ -71,9 +72,10 @@ public static partial class ConnectPageEndpoints
     public static async Task<IResult> Status(string token, HttpContext http, IGrainFactory grains, IProviderDisplayNames names)
     {
         http.Response.Headers.CacheControl = "no-store";
-        if (await Open(grains, token) is not { } session)
+        var lookup = await Lookup(grains, token);
+        if (lookup.Session is not { } session)
         {
-            return Results.StatusCode((await StatusOf(grains, token)) == ConnectSessionStatus.Unknown ? StatusCodes.Status404NotFound : StatusCodes.Status410Gone);
+            return Results.StatusCode(lookup.Status == ConnectSessionStatus.Unknown ? StatusCodes.Status404NotFound : StatusCodes.Status410Gone);
         }
 
         var items = (await Blocks(grains, session, names)).Where(b => b.View is not null)
@@ -83,9 +85,10 @@ public static partial class ConnectPageEndpoints
 
     public static async Task<IResult> Log(string token, string id, IGrainFactory grains, IOptions<ActorOAuthOptions> options, IProviderDisplayNames names)
     {
-        if (await Open(grains, token) is not { } session)
+        var lookup = await Lookup(grains, token);
+        if (lookup.Session is not { } session)
         {
-            return MessagePages.Expired(await StatusOf(grains, token));
+            return MessagePages.Expired(lookup.Status);
         }
 
         var brand = Brand.For(options.Value, session.Tenant);
@@ -165,7 +168,7 @@ public static partial class ConnectPageEndpoints
     /// </summary>
     public static async Task<(string Url, ConnectSession Session)?> PageOfCallback(HttpContext http, IGrainFactory grains, string? connectionKey)
     {
-        if (http.Request.Cookies[ReturnCookie] is not { } token || await Open(grains, token) is not { } session)
+        if (http.Request.Cookies[ReturnCookie] is not { } token || (await Lookup(grains, token)).Session is not { } session)
         {
             return null;
         }
@@ -195,9 +198,10 @@ public static partial class ConnectPageEndpoints
     private static async Task<(ConnectSession? Session, Brand Brand, IResult? Refusal)> Act(string token, string id, HttpContext http,
         IGrainFactory grains, IAntiforgery antiforgery, ActorOAuthOptions options)
     {
-        if (await Open(grains, token) is not { } session)
+        var lookup = await Lookup(grains, token);
+        if (lookup.Session is not { } session)
         {
-            return (null, Brand.Default, MessagePages.Expired(await StatusOf(grains, token)));
+            return (null, Brand.Default, MessagePages.Expired(lookup.Status));
         }
 
         var brand = Brand.For(options, session.Tenant);
@@ -235,11 +239,9 @@ public static partial class ConnectPageEndpoints
             new MessagePageModel(frame, title, what, "Go back to your connections and try again.") { ConnectPageUrl = PathOf(token), Tone = "error" });
     }
 
-    private static async Task<ConnectSession?> Open(IGrainFactory grains, string token) =>
-        IsTokenShaped(token) ? (await grains.GetGrain<IConnectSessionGrain>(ConnectSessionKeys.For(token)).Find()).Session : null;
-
-    private static async Task<ConnectSessionStatus> StatusOf(IGrainFactory grains, string token) =>
-        IsTokenShaped(token) ? (await grains.GetGrain<IConnectSessionGrain>(ConnectSessionKeys.For(token)).Find()).Status : ConnectSessionStatus.Unknown;
+    /// <summary>The session of a token; a token of the wrong shape is unknown without asking a grain.</summary>
+    private static Task<ConnectSessionLookup> Lookup(IGrainFactory grains, string token) =>
+        IsTokenShaped(token) ? grains.GetGrain<IConnectSessionGrain>(ConnectSessionKeys.For(token)).Find() : Task.FromResult(new ConnectSessionLookup(ConnectSessionStatus.Unknown));
 
     private static async Task<IReadOnlyList<ConnectionBlock>> Blocks(IGrainFactory grains, ConnectSession session, IProviderDisplayNames names)
     {

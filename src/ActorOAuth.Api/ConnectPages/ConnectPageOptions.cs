@@ -36,8 +36,12 @@ public sealed class ConnectPageOptions
     /// </summary>
     public TimeSpan CallbackWait { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often the "still working" page refreshes itself, 1 to 30 seconds. Default: 2.</summary>
-    public int RefreshSeconds { get; set; } = 2;
+    /// <summary>
+    /// How long each request of the "still working" page waits for the outcome before it answers the same page again,
+    /// which reloads at once (a meta refresh without delay, so no timed change surprises the reader). Between 1 second
+    /// and 1 minute. Default: 00:00:05.
+    /// </summary>
+    public TimeSpan OutcomeWait { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -56,9 +60,9 @@ public sealed class ConnectPageOptionsValidator : IValidateOptions<ActorOAuthOpt
             failures.Add($"{ConnectPageOptions.Section}:CallbackWait must be between 00:00:01 and 00:01:00.");
         }
 
-        if (options.RefreshSeconds is < 1 or > 30)
+        if (options.OutcomeWait < TimeSpan.FromSeconds(1) || options.OutcomeWait > TimeSpan.FromMinutes(1))
         {
-            failures.Add($"{ConnectPageOptions.Section}:RefreshSeconds must be between 1 and 30.");
+            failures.Add($"{ConnectPageOptions.Section}:OutcomeWait must be between 00:00:01 and 00:01:00.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

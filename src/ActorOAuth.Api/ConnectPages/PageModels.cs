@@ -65,10 +65,8 @@ public sealed record MessagePageModel(PageFrame Frame, string Title, string What
     /// <summary>The vendor's application, from the session's <c>returnUrl</c>.</summary>
     public string? ReturnUrl { get; init; }
 
-    /// <summary>Set on a page that refreshes itself (meta refresh, no script) to this URL.</summary>
+    /// <summary>Set on a page that reloads itself at once (meta refresh, no script) to this URL.</summary>
     public string? RefreshUrl { get; init; }
-
-    public int RefreshSeconds { get; init; } = 2;
 
     /// <summary>success, info, warning or error: the page's accent.</summary>
     public string Tone { get; init; } = "info";

@@ -27,22 +27,22 @@ public sealed class ConnectSessionGrain(
         await this.RegisterOrUpdateReminder(ExpiryReminder, due > TimeSpan.Zero ? due : TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
     }
 
-    public async Task<ConnectSessionLookup> Find()
+    public Task<ConnectSessionLookup> Find()
     {
         if (store.State.Session is not { } session)
         {
-            return new ConnectSessionLookup(ConnectSessionStatus.Unknown);
+            return Task.FromResult(new ConnectSessionLookup(ConnectSessionStatus.Unknown));
         }
 
+        // Kept past its expiry until the reminder forgets it, so its link says "expired" rather than "unknown" meanwhile.
         if (time.GetUtcNow() >= session.ExpiresAt)
         {
-            await Forget();
-            return new ConnectSessionLookup(ConnectSessionStatus.Expired);
+            return Task.FromResult(new ConnectSessionLookup(ConnectSessionStatus.Expired));
         }
 
-        return store.State.Revoked
+        return Task.FromResult(store.State.Revoked
             ? new ConnectSessionLookup(ConnectSessionStatus.Revoked)
-            : new ConnectSessionLookup(ConnectSessionStatus.Active, session);
+            : new ConnectSessionLookup(ConnectSessionStatus.Active, session));
     }
 
     public async Task<bool> Revoke(string tenant)

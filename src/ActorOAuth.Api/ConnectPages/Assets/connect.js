@@ -26,5 +26,6 @@
       .catch(function () { /* the page still shows the last known light */ });
   }
 
-  window.setInterval(poll, 5000);
+  // Every 10 s: the pages share the callback's per-address rate limit.
+  window.setInterval(poll, 10000);
 })();
