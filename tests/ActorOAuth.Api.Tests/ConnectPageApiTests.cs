@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ActorOAuth.Testing;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ActorOAuth.Api.Tests;
@@ -83,6 +87,39 @@ public sealed class ConnectPageApiTests(ApiFixture fixture)
         Assert.Contains("ActorOAuth API", html);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Api_processes_sharing_a_key_directory_accept_each_others_anti_forgery_tokens(bool shared)
+    {
+        var first = Directory.CreateTempSubdirectory("actoroauth-keys-");
+        var second = shared ? first : Directory.CreateTempSubdirectory("actoroauth-keys-");
+        try
+        {
+            await using var one = KeyedApp(first.FullName);
+            await using var two = KeyedApp(second.FullName);
+            var page = new DefaultHttpContext { RequestServices = one.Services };
+            var tokens = one.Services.GetRequiredService<IAntiforgery>().GetAndStoreTokens(page);
+            var cookie = page.Response.Headers.SetCookie.ToString().Split(';')[0];
+
+            var post = new DefaultHttpContext { RequestServices = two.Services };
+            post.Request.Method = "POST";
+            post.Request.Headers.Cookie = cookie;
+            post.Request.ContentType = "application/x-www-form-urlencoded";
+            post.Request.Body = new MemoryStream(System.Text.Encoding.ASCII.GetBytes($"{tokens.FormFieldName}={Uri.EscapeDataString(tokens.RequestToken!)}"));
+
+            Assert.Equal(shared, await two.Services.GetRequiredService<IAntiforgery>().IsRequestValidAsync(post));
+        }
+        finally
+        {
+            first.Delete(recursive: true);
+            if (!shared)
+            {
+                second.Delete(recursive: true);
+            }
+        }
+    }
+
     [Fact]
     public async Task Revoking_an_unknown_session_is_a_404_problem_with_its_code()
     {
@@ -93,4 +130,14 @@ public sealed class ConnectPageApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("connect_session_not_found", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
     }
+
+    private static WebApplication KeyedApp(string keyDirectory) => ActorOAuthApp.Build(
+    [
+        "--environment=Production",
+        $"--urls=http://127.0.0.1:{RunningSandbox.FreePort()}",
+        $"--Orleans:SiloPort={RunningSandbox.FreePort()}",
+        $"--Orleans:GatewayPort={RunningSandbox.FreePort()}",
+        "--Logging:LogLevel:Default=None",
+        $"--ActorOAuth:ConnectPages:KeyDirectory={keyDirectory}",
+    ]);
 }

@@ -42,6 +42,13 @@ public sealed class ConnectPageOptions
     /// and 1 minute. Default: 00:00:05.
     /// </summary>
     public TimeSpan OutcomeWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A directory for ASP.NET Core Data Protection's key ring, which protects the pages' anti-forgery tokens: every API
+    /// process must see the same keys, so several of them on different machines mount one directory here. Default:
+    /// none (Data Protection's default: the user's own key directory, shared by that user's processes on one machine).
+    /// </summary>
+    public string? KeyDirectory { get; set; }
 }
 
 /// <summary>

@@ -1,4 +1,7 @@
 using ActorOAuth.Api.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -19,6 +22,15 @@ public static class ConnectPagesSetup
             o.Cookie.HttpOnly = true;
             // The pages send their own framing headers, per tenant.
             o.SuppressXFrameOptionsHeader = true;
+        });
+        // One application name for every API process, whatever directory it runs from, so they accept each other's tokens.
+        services.AddDataProtection().SetApplicationName("ActorOAuth");
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<ConnectPageOptions>, ILoggerFactory>((keys, pages, logs) =>
+        {
+            if (pages.Value.KeyDirectory is { Length: > 0 } directory)
+            {
+                keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(directory), logs);
+            }
         });
         services.TryAddSingleton<IProviderDisplayNames, BuiltInProviderNames>();
         services.AddOptions<ConnectPageOptions>().BindConfiguration(ConnectPageOptions.Section).ValidateOnStart();
