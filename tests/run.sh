@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 rm -rf TestResults
 # The cluster tests start their own PostgreSQL from the machine's server binaries.
 bash deploy/local/prerequisites.sh
+# The browser tests drive Debian's Chromium (Playwright is pointed at /usr/bin/chromium; no browser download).
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
 dotnet build ActorOAuth.sln -c Release
 dotnet test ActorOAuth.sln -c Release --no-build \
   --blame-hang-timeout 8m --logger "trx" --logger "console;verbosity=normal" --results-directory TestResults "$@"

@@ -12,6 +12,6 @@ public static class AuthorizationCallback
         var connectionKey = await grains.GetGrain<IAuthorizationStateGrain>(stateHash).Redeem();
         return connectionKey is null
             ? new CallbackOutcome(CallbackResult.Expired)
-            : await grains.GetGrain<IConnectionGrain>(connectionKey).CompleteCallback(stateHash, callback);
+            : await grains.GetGrain<IConnectionGrain>(connectionKey).CompleteCallback(stateHash, callback) with { ConnectionKey = connectionKey };
     }
 }

@@ -89,13 +89,16 @@ public static class ProblemCodes
     /// <summary>409: the tenant has the most webhooks allowed; delete one first.</summary>
     public const string WebhookLimitReached = "webhook_limit_reached";
 
+    /// <summary>404: no connect session with this token in the caller's tenant.</summary>
+    public const string ConnectSessionNotFound = "connect_session_not_found";
+
     /// <summary>Every code, for documentation.</summary>
     public static readonly IReadOnlyList<string> All =
     [
         ConnectionNotFound, ConnectionPending, ConnectionDisconnected, ConnectionErrored, ReauthorizationRequired, RefreshBackingOff,
         StorageUnavailable, StorageConflict, ClusterUnavailable, ValidationFailed, InvalidSettings, Unauthorized, RateLimited,
         NotFound, MethodNotAllowed, IntegrationNotFound, IntegrationInUse, ProviderNotFound, CheckUnavailable,
-        WebhookNotFound, WebhookLimitReached,
+        WebhookNotFound, WebhookLimitReached, ConnectSessionNotFound,
     ];
 }
 

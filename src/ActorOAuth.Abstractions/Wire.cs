@@ -79,13 +79,17 @@ public enum CallbackResult
     Expired = 6,
 }
 
-/// <summary>How a callback ended, for the page the customer sees.</summary>
+/// <summary>
+/// How a callback ended, for the page the customer sees; <see cref="ConnectionKey"/> names the connection whose attempt
+/// it was (null when the <c>state</c> was unknown), so the page can show its tenant's look and the way back.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ActorOAuth.CallbackOutcome")]
 public sealed record CallbackOutcome(
     [property: Id(0)] CallbackResult Result,
     [property: Id(1)] string? ErrorCode = null,
     [property: Id(2)] string? ErrorDescription = null,
-    [property: Id(3)] string? ReturnUrl = null)
+    [property: Id(3)] string? ReturnUrl = null,
+    [property: Id(4)] string? ConnectionKey = null)
 {
     public bool Succeeded => Result == CallbackResult.Succeeded;
 }

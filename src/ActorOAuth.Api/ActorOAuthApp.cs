@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ActorOAuth.Api.Callback;
+using ActorOAuth.Api.ConnectPages;
 using ActorOAuth.Api.Connections;
 using ActorOAuth.Api.Connections.Handout;
 using ActorOAuth.Api.Infrastructure;
@@ -47,6 +48,7 @@ public static class ActorOAuthApp
         // Every request body this API takes is a small JSON document.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiSecurity>());
+        builder.Services.AddConnectPages();
 
         configure?.Invoke(builder);
 
@@ -63,6 +65,8 @@ public static class ActorOAuthApp
         app.MapProviders();
         app.MapWebhooks();
         app.MapCallback();
+        app.MapConnectPages();
+        app.MapApiReference();
         app.MapHealth();
         app.MapGet("/", () => Results.Redirect("/openapi/v1.json")).ExcludeFromDescription();
         return app;

@@ -95,6 +95,15 @@ public sealed class TenantOptions
 
     /// <summary>Origins (<c>https://app.example.com</c>) a callback may send the browser back to with <c>returnUrl</c>.</summary>
     public List<string> ReturnUrlOrigins { get; set; } = [];
+
+    /// <summary>How the tenant's connect and callback pages look (<see cref="ConnectPages.BrandingOptions"/>).</summary>
+    public ConnectPages.BrandingOptions Branding { get; set; } = new();
+
+    /// <summary>
+    /// Origins (<c>https://app.example.com</c>) that may embed the tenant's pages in a frame, beside this service's own.
+    /// Default: none (<c>frame-ancestors 'self'</c>).
+    /// </summary>
+    public List<string> FrameAncestors { get; set; } = [];
 }
 
 /// <summary>Rate limits, section <c>ActorOAuth:RateLimits</c>. Development raises them (see appsettings.Development.json).</summary>

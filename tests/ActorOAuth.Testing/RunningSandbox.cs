@@ -49,6 +49,21 @@ public sealed partial class RunningSandbox : IAsyncDisposable
             RefreshTokenReuseLeeway = TimeSpan.Zero,
         });
         await app.StartAsync();
+        // The first request builds OpenIddict's and EF Core's models; on a loaded machine that alone can outlast a
+        // provider call's timeout, so it is paid here rather than by the first test's discovery or token call.
+        using (var warmUp = new HttpClient { Timeout = TimeSpan.FromMinutes(2) })
+        {
+            (await warmUp.GetAsync(url + "/.well-known/openid-configuration")).EnsureSuccessStatusCode();
+            // A code nobody issued: the client is looked up in the database, then the grant refused (400).
+            using var token = new HttpRequestMessage(HttpMethod.Post, url + SandboxServer.TokenPath)
+            {
+                Content = new FormUrlEncodedContent([KeyValuePair.Create("grant_type", "authorization_code"), KeyValuePair.Create("code", "warm-up"),
+                    KeyValuePair.Create("redirect_uri", "http://127.0.0.1/warm-up")]),
+            };
+            token.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ClientId}:{ClientSecret}")));
+            await warmUp.SendAsync(token);
+        }
+
         return new RunningSandbox(app, url);
     }
 

@@ -8,11 +8,14 @@ namespace ActorOAuth.Api.Infrastructure;
 /// <summary>Describes the API-key bearer scheme and the problem codes in the OpenAPI document.</summary>
 public sealed class OpenApiSecurity : IOpenApiDocumentTransformer
 {
+    /// <summary>The name of the API-key bearer scheme in the document's components.</summary>
+    public const string SchemeName = "ApiKey";
+
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-        document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme
+        document.Components.SecuritySchemes[SchemeName] = new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
