@@ -101,8 +101,9 @@ public sealed class TelemetryApiTests(TelemetryApiFixture fixture) : IClassFixtu
         var token = await (await api.PostAsJsonAsync("/api/connections/telemetry-1/token", new { })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
 
         using var scraper = fixture.Client(new AuthenticationHeaderValue("Bearer", TelemetryApiFixture.AdminKey));
-        var text = await scraper.GetStringAsync("/metrics");
-        Assert.Contains("actoroauth_authorizations_total{", text);
+        var text = "";
+        await ClusterWithSandbox.Eventually(async () => (text = await scraper.GetStringAsync("/metrics")).Contains("actoroauth_authorizations_total{", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15), "a scrape shows the authorization");
         Assert.Contains("provider=\"sandbox\"", text);
         Assert.Contains("actoroauth_token_handouts_total", text);
         Assert.Contains("actoroauth_provider_call_duration_seconds_bucket", text);

@@ -23,6 +23,19 @@ public sealed class OpenApiOperations : IOpenApiOperationTransformer
         ["GetCallbackUrl"] = "The callback URL to register at the provider",
         ["CreateConnectSession"] = "Mint a connect-page link for a customer's connections",
         ["RevokeConnectSession"] = "Revoke a connect-page link",
+        ["CheckConnection"] = "Ask the provider whether the access token still works",
+        ["ListIntegrations"] = "List the tenant's integrations (OAuth apps)",
+        ["PutIntegration"] = "Create an integration or update its app settings (the client secret is write-only)",
+        ["GetIntegration"] = "Read an integration (never its client secret)",
+        ["DeleteIntegration"] = "Delete an integration no connection uses",
+        ["ListProviders"] = "List the provider catalog",
+        ["GetProvider"] = "Read one provider catalog entry",
+        ["ListWebhooks"] = "List the tenant's webhooks (never their secrets)",
+        ["PutWebhook"] = "Create a webhook or change its URL and events (the secret is shown on creation only)",
+        ["GetWebhook"] = "Read a webhook",
+        ["DeleteWebhook"] = "Delete a webhook and its waiting deliveries",
+        ["RotateWebhookSecret"] = "Rotate a webhook's signing secret (the old one signs too for the overlap)",
+        ["GetWebhookDeliveries"] = "Read a webhook's delivery log, newest first",
     };
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
