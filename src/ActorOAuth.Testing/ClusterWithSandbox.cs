@@ -96,9 +96,12 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
         }
     }
 
+    /// <summary>The redirect URIs the sandbox accepts: <see cref="RedirectUri"/>; a derived fixture may add its API's callback.</summary>
+    protected virtual IReadOnlyList<string> SandboxRedirectUris => [RedirectUri];
+
     public async Task InitializeAsync()
     {
-        Sandbox = await RunningSandbox.StartAsync([RedirectUri], _accessTokenLifetime);
+        Sandbox = await RunningSandbox.StartAsync(SandboxRedirectUris, _accessTokenLifetime);
         var builder = new InProcessTestClusterBuilder((short)_silos);
         builder.ConfigureSilo((_, silo) =>
         {
