@@ -10,6 +10,7 @@ namespace ActorOAuth.Client;
 /// </summary>
 public sealed class ActorOAuthProblemException : Exception
 {
+    /// <summary>A problem the API answered with (or an unsuccessful answer without problem details, <paramref name="code"/> null).</summary>
     public ActorOAuthProblemException(
         HttpStatusCode status,
         string? code,

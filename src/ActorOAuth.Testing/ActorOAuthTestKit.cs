@@ -172,6 +172,7 @@ public sealed class ActorOAuthTestKit : IAsyncDisposable
     /// <summary>Starts a <see cref="ThirdPartyStandIn"/> that accepts the sandbox's active tokens; dispose it after the test.</summary>
     public Task<ThirdPartyStandIn> StartThirdPartyAsync() => ThirdPartyStandIn.StartAsync(Sandbox);
 
+    /// <summary>Stops the API, the cluster and the sandbox.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_clientServices is not null)

@@ -65,6 +65,7 @@ public sealed class ThirdPartyStandIn : IAsyncDisposable
         return new ThirdPartyStandIn(app, url, requests);
     }
 
+    /// <summary>Stops the stand-in.</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

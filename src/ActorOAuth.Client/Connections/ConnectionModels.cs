@@ -74,35 +74,49 @@ public sealed record ConnectionSettings
 /// <summary>A connection as every read returns it. Never carries a token or a secret.</summary>
 public sealed record ConnectionView
 {
+    /// <summary>The connection's id, unique within the tenant.</summary>
     public required string Id { get; init; }
 
+    /// <summary>The status light.</summary>
     public required ConnectionStatus Status { get; init; }
 
+    /// <summary>The provider catalog id, or null for a fully custom connection.</summary>
     public string? Provider { get; init; }
 
+    /// <summary>The provider's authorization endpoint (null when hidden).</summary>
     public string? AuthorizeUrl { get; init; }
 
+    /// <summary>The provider's token endpoint (null when hidden).</summary>
     public string? TokenUrl { get; init; }
 
+    /// <summary>The provider's revocation endpoint, if any (null when hidden).</summary>
     public string? RevokeUrl { get; init; }
 
+    /// <summary>The provider's issuer, if configured.</summary>
     public string? Issuer { get; init; }
 
     /// <summary>Null when hidden.</summary>
     public string? ClientId { get; init; }
 
+    /// <summary>The scopes requested.</summary>
     public IReadOnlyList<string> Scopes { get; init; } = [];
 
+    /// <summary>The scopes the provider granted with the current tokens.</summary>
     public IReadOnlyList<string> GrantedScopes { get; init; } = [];
 
+    /// <summary>Whether the connection holds a refresh token.</summary>
     public bool HasRefreshToken { get; init; }
 
+    /// <summary>When the current access token expires.</summary>
     public DateTimeOffset? AccessTokenExpiresAt { get; init; }
 
+    /// <summary>When ActorOAuth refreshes the tokens next.</summary>
     public DateTimeOffset? NextRefreshAt { get; init; }
 
+    /// <summary>When the tokens were last refreshed.</summary>
     public DateTimeOffset? LastRefreshedAt { get; init; }
 
+    /// <summary>When an execution last fetched the token.</summary>
     public DateTimeOffset? LastUsedAt { get; init; }
 
     /// <summary>The last connection-related error: a provider error or a reported one.</summary>
@@ -111,16 +125,22 @@ public sealed record ConnectionView
     /// <summary>The redirect URI the connection authorizes with.</summary>
     public string? CallbackUrl { get; init; }
 
+    /// <summary>The caller's own key/value pairs.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>How ActorOAuth authenticates at the token endpoint.</summary>
     public string? TokenAuthMethod { get; init; }
 
+    /// <summary>Whether authorizations use PKCE.</summary>
     public bool Pkce { get; init; }
 
+    /// <summary>The fields left out of every view.</summary>
     public IReadOnlyList<string> Hidden { get; init; } = [];
 
+    /// <summary>When the connection was created.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>When the connection last changed.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
 }
 
@@ -149,10 +169,13 @@ public sealed record ConnectionPage(IReadOnlyList<ConnectionView> Items, string?
 /// <summary>What a listing keeps, and where it starts. Every criterion given must match.</summary>
 public sealed record ConnectionQuery
 {
+    /// <summary>Only connections with this status.</summary>
     public ConnectionStatus? Status { get; init; }
 
+    /// <summary>Only connections of this provider catalog id.</summary>
     public string? Provider { get; init; }
 
+    /// <summary>Only connections of this integration.</summary>
     public string? Integration { get; init; }
 
     /// <summary>Pairs the connection's metadata must all contain, compared exactly.</summary>
