@@ -23,6 +23,9 @@ public sealed partial class SandboxHost(IOptions<ActorOAuthOptions> options, ICo
     public const string PathMetadata = "ActorOAuth.SandboxPath";
 
     private static readonly string[] OwnKeys = ["Enabled", "Urls", "Path"];
+
+    /// <summary>How long the sandbox may take to answer after it was started (a couple of seconds on an idle machine).</summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
     private Process? _process;
 
     public static void AddIfEnabled(WebApplicationBuilder builder)
@@ -139,9 +142,9 @@ public sealed partial class SandboxHost(IOptions<ActorOAuthOptions> options, ICo
             {
             }
 
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
+            if (deadline.Elapsed > StartTimeout)
             {
-                throw new InvalidOperationException($"The sandbox provider did not answer on {Url} within 60 seconds.");
+                throw new InvalidOperationException($"The sandbox provider did not answer on {Url} within {StartTimeout.TotalSeconds:0} seconds.");
             }
 
             await Task.Delay(100, cancellationToken);

@@ -129,6 +129,14 @@ public sealed class ClientTests(KitFixture fixture)
     }
 
     [Fact]
+    public void The_client_depends_on_no_Orleans_assembly()
+    {
+        var references = typeof(IActorOAuthClient).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.Contains("Microsoft.Extensions.Http", references);
+        Assert.DoesNotContain(references, name => name.StartsWith("Orleans", StringComparison.Ordinal) || name.StartsWith("ActorOAuth", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Settings_that_cannot_reach_an_API_are_refused_when_the_client_is_created()
     {
         var services = new ServiceCollection();
