@@ -26,18 +26,19 @@ options.Urls = configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? opti
 
 var app = SandboxServer.Build(options, args);
 
-// Started by the API in Development (SandboxHost): leave when that process is gone, however it ended.
+// Started by the API in Development (SandboxHost): leave when that process is gone, however it ended (also when it
+// ended while this one was still starting).
 if (configuration.GetValue<int?>("ParentProcessId") is { } parentId)
 {
-    _ = Task.Run(async () =>
+    app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
     {
         while (IsRunning(parentId))
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
-        await app.StopAsync();
-    });
+        app.Lifetime.StopApplication();
+    }));
 }
 
 await app.RunAsync();

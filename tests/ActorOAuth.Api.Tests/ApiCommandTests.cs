@@ -5,6 +5,7 @@ using ActorOAuth.Api.Infrastructure;
 
 namespace ActorOAuth.Api.Tests;
 
+[Collection(OwnHosts.Name)]
 public sealed partial class ApiCommandTests
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace ActorOAuth.Api.Tests;
 /// The Development embedded default as <c>dotnet run</c> starts it: the sandbox program as a child process beside the
 /// API, on the API's port + 100 or a free one, with the catalog entry following it; silo ports free ones.
 /// </summary>
+[Collection(OwnHosts.Name)]
 public sealed class EmbeddedDefaultTests
 {
     [Fact]

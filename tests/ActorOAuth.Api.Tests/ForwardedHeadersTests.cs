@@ -4,6 +4,7 @@ using ActorOAuth.Testing;
 namespace ActorOAuth.Api.Tests;
 
 /// <summary>Per-address rate limits behind a proxy: X-Forwarded-For counts only when it comes from a configured proxy.</summary>
+[Collection(OwnHosts.Name)]
 public sealed class ForwardedHeadersTests
 {
     [Fact]
@@ -93,4 +94,11 @@ public sealed class RunningApi : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+}
+
+/// <summary>Tests that start hosts of their own take turns, so they add one host at a time to the machine's load.</summary>
+[CollectionDefinition(Name)]
+public sealed class OwnHosts
+{
+    public const string Name = "own hosts";
 }

@@ -8,10 +8,9 @@ namespace ActorOAuth.Sandbox.Tests;
 public sealed class StandaloneSandboxTests
 {
     [Fact]
-    public async Task The_sandbox_program_serves_and_leaves_when_the_process_that_started_it_is_gone()
+    public async Task The_sandbox_program_leaves_when_the_process_that_started_it_is_gone()
     {
         using var parent = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })!;
-        var url = $"http://127.0.0.1:{FreePort()}";
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             UseShellExecute = false,
@@ -19,7 +18,7 @@ public sealed class StandaloneSandboxTests
             RedirectStandardError = true,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ActorOAuth.Sandbox.dll"));
-        start.ArgumentList.Add($"--urls={url}");
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{FreePort()}");
         start.ArgumentList.Add($"--ParentProcessId={parent.Id}");
         start.ArgumentList.Add("--Sandbox:RedirectUris:0=http://127.0.0.1:5999/callback");
         using var sandbox = Process.Start(start)!;
@@ -27,36 +26,17 @@ public sealed class StandaloneSandboxTests
         sandbox.BeginErrorReadLine();
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-            while (true)
-            {
-                try
-                {
-                    var discovery = await http.GetAsync(url + "/.well-known/openid-configuration");
-                    Assert.Equal(HttpStatusCode.OK, discovery.StatusCode);
-                    break;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline && !sandbox.HasExited)
-                {
-                    await Task.Delay(200);
-                }
-            }
-
+            // Gone before the sandbox is even up (the API crashed while starting it): it still leaves, once started.
             parent.Kill();
-            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var exited = new CancellationTokenSource(TimeSpan.FromMinutes(4));
             await sandbox.WaitForExitAsync(exited.Token);
+            Assert.Equal(0, sandbox.ExitCode);
         }
         finally
         {
             if (!sandbox.HasExited)
             {
                 sandbox.Kill();
-            }
-
-            if (!parent.HasExited)
-            {
-                parent.Kill();
             }
         }
     }
