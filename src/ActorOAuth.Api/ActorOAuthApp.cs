@@ -53,6 +53,7 @@ public static class ActorOAuthApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseActorOAuthForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

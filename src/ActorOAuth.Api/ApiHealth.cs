@@ -19,7 +19,8 @@ public static class ApiHealth
         }
         else
         {
-            checks.AddCheck("storage", () => HealthCheckResult.Healthy("in-memory (embedded)"), tags: [HealthEndpoints.ReadyTag]);
+            var storage = OrleansHosting.Mode(builder.Configuration) == HostingMode.Embedded ? "in-memory (embedded)" : "the host's (external)";
+            checks.AddCheck("storage", () => HealthCheckResult.Healthy(storage), tags: [HealthEndpoints.ReadyTag]);
         }
     }
 

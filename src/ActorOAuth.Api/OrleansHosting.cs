@@ -8,9 +8,11 @@ namespace ActorOAuth.Api;
 
 /// <summary>
 /// Where the grains run. <c>ActorOAuth:Mode</c> = <c>Embedded</c> (default): this process co-hosts one silo with
-/// in-memory storage and reminders, configured by <c>Orleans:SiloPort/GatewayPort/ServiceId/ClusterId</c>.
+/// in-memory storage and reminders, configured by <c>Orleans:SiloPort/GatewayPort/ServiceId/ClusterId</c> (the ports
+/// default to free ones, so several embedded instances run side by side).
 /// <c>Cluster</c>: this process is a pure Orleans client of the silos registered in the PostgreSQL membership
-/// table named by <c>ActorOAuth:Cluster</c> (<see cref="ClusterHostOptions"/>, shared with the silos).
+/// table named by <c>ActorOAuth:Cluster</c> (<see cref="ClusterHostOptions"/>, shared with the silos). <c>External</c>:
+/// the host registers the <see cref="IGrainFactory"/> itself (ActorOAuth.Testing puts the API in front of its test cluster).
 /// </summary>
 public static class OrleansHosting
 {
@@ -38,13 +40,13 @@ public static class OrleansHosting
                 })
                 .UseConnectionRetryFilter<KeepTryingToConnect>());
         }
-        else
+        else if (Mode(builder.Configuration) == HostingMode.Embedded)
         {
             var orleans = builder.Configuration.GetSection("Orleans");
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(
-                    siloPort: orleans.GetValue("SiloPort", 11111),
-                    gatewayPort: orleans.GetValue("GatewayPort", 30000),
+                    siloPort: orleans.GetValue<int?>("SiloPort") ?? FreePort.Any(),
+                    gatewayPort: orleans.GetValue<int?>("GatewayPort") ?? FreePort.Any(),
                     serviceId: orleans.GetValue("ServiceId", "actoroauth")!,
                     clusterId: orleans.GetValue("ClusterId", "embedded")!)
                 // Orleans' binary serializer rather than the default JSON with type names: smaller rows, written
@@ -85,4 +87,10 @@ public enum HostingMode
 
     /// <summary>A pure Orleans client of a PostgreSQL-backed cluster of <c>ActorOAuth.Silo</c> processes.</summary>
     Cluster,
+
+    /// <summary>
+    /// Neither: the host registers <see cref="IGrainFactory"/> (and <see cref="IClusterClient"/>) of a cluster it runs itself,
+    /// as ActorOAuth.Testing does with its in-process test cluster.
+    /// </summary>
+    External,
 }

@@ -54,7 +54,12 @@ public static partial class SiloHost
                 silo.Configure<SiloOptions>(o => o.SiloName = name);
             }
 
-            silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(ClusterHostOptions.Section + ":Membership"));
+            silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(ClusterHostOptions.MembershipSection));
+            if (RunsOnKubernetes(builder.Configuration, settings))
+            {
+                silo.UseKubernetesHosting();
+            }
+
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = settings.Invariant;
@@ -94,6 +99,13 @@ public static partial class SiloHost
         });
         return app;
     }
+
+    /// <summary>Set by Kubernetes in every pod's environment.</summary>
+    public const string KubernetesServiceHost = "KUBERNETES_SERVICE_HOST";
+
+    /// <summary>Whether the silo uses Orleans' Kubernetes hosting: as configured, else exactly when running in a pod.</summary>
+    internal static bool RunsOnKubernetes(IConfiguration configuration, ClusterHostOptions settings) =>
+        settings.KubernetesHosting ?? !string.IsNullOrEmpty(configuration[KubernetesServiceHost]);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "ActorOAuth silo {Name} started in region {Region}: cluster {ClusterId}, service {ServiceId}, silo {SiloAddress}, gateway {GatewayAddress}; encrypting with key '{ActiveKey}' ({KeyCount} keys readable)")]

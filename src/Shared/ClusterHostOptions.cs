@@ -13,6 +13,9 @@ internal sealed class ClusterHostOptions
 {
     public const string Section = "ActorOAuth:Cluster";
 
+    /// <summary>Silos: failure detection, Orleans' <c>ClusterMembershipOptions</c> (<c>ProbeTimeout</c>, <c>NumMissedProbesLimit</c>, …).</summary>
+    public const string MembershipSection = Section + ":Membership";
+
     /// <summary>
     /// The PostgreSQL database holding membership, grain state and reminders (prepared by <c>migrate</c>), e.g.
     /// <c>Host=db;Port=5432;Database=actoroauth;Username=actoroauth;Password=…</c>; the API finds the silos' gateways in
@@ -52,6 +55,13 @@ internal sealed class ClusterHostOptions
 
     /// <summary>Silos: the name in the membership table and logs. Default: Orleans' own (host name based).</summary>
     public string? SiloName { get; set; }
+
+    /// <summary>
+    /// Silos: Orleans' Kubernetes hosting (the pod's name, namespace and IP from <c>POD_NAME</c>, <c>POD_NAMESPACE</c>,
+    /// <c>POD_IP</c>; a deleted pod's silo declared dead at once). Needs a service account that may get, list, watch and
+    /// patch the namespace's pods. Default: on exactly when running in Kubernetes (<c>KUBERNETES_SERVICE_HOST</c> is set).
+    /// </summary>
+    public bool? KubernetesHosting { get; set; }
 
     /// <summary>Silos: the region served; logged at start and with membership changes. Default <c>default</c>.</summary>
     [Required(ErrorMessage = "ActorOAuth:Cluster:Region must not be empty.")]

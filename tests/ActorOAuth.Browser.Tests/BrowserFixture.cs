@@ -70,6 +70,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             $"--ActorOAuth:Tenants:tenant-a:Branding:DisplayName={BrandName}",
             "--ActorOAuth:Tenants:tenant-a:Branding:AccentColor=#0f5132",
             $"--ActorOAuth:Tenants:tenant-embed:FrameAncestors:0={Embedder}",
+            "--ActorOAuth:Providers:sandbox:Name=Sandbox",
             $"--ActorOAuth:Providers:sandbox:AuthorizeUrl={Sandbox.AuthorizeUrl}",
             $"--ActorOAuth:Providers:sandbox:TokenUrl={Sandbox.TokenUrl}",
             $"--ActorOAuth:Providers:sandbox:RevokeUrl={Sandbox.RevokeUrl}",

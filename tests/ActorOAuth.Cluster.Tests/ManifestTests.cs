@@ -57,6 +57,50 @@ public sealed class ManifestTests
         Assert.Equal(regions.Count, regions.Select(r => Scalar(r, "data", "ActorOAuth__Cluster__Region")).Distinct().Count());
     }
 
+    [Fact]
+    public void Kubernetes_manifests_give_the_api_its_keys_from_a_secret_an_ingress_with_tls_and_silos_the_pod_access_kubernetes_hosting_needs()
+    {
+        var objects = Directory.GetFiles(K8s, "*.yaml", SearchOption.AllDirectories).SelectMany(Load).ToList();
+        YamlMappingNode Object(string kind, string name) =>
+            objects.Single(o => Scalar(o, "kind") == kind && Scalar(o, "metadata", "name") == name);
+
+        var api = Object("Deployment", "actoroauth-api");
+        var apiContainer = (YamlMappingNode)((YamlSequenceNode)Node(api, "spec", "template", "spec", "containers")!).Children[0];
+        Assert.Contains("actoroauth-api-keys", ((YamlSequenceNode)Node(apiContainer, "envFrom")!).Children.Select(e => Scalar(e, "secretRef", "name")));
+
+        var ingress = Object("Ingress", "actoroauth-api");
+        var tls = (YamlMappingNode)((YamlSequenceNode)Node(ingress, "spec", "tls")!).Children[0];
+        var rule = (YamlMappingNode)((YamlSequenceNode)Node(ingress, "spec", "rules")!).Children[0];
+        Assert.Equal(Scalar(rule, "host"), ((YamlScalarNode)((YamlSequenceNode)Node(tls, "hosts")!).Children[0]).Value);
+        Assert.False(string.IsNullOrEmpty(Scalar(tls, "secretName")));
+        var paths = ((YamlSequenceNode)Node(rule, "http", "paths")!).Children.ToDictionary(p => Scalar(p, "path")!, p => Scalar(p, "backend", "service", "name"));
+        Assert.Equal("actoroauth-api", paths["/api"]);
+        Assert.Equal("actoroauth-api", paths["/callback"]);
+        Assert.DoesNotContain("/readyz", paths.Keys);
+
+        var silo = Object("Deployment", "actoroauth-silo");
+        var account = Scalar(silo, "spec", "template", "spec", "serviceAccountName");
+        Object("ServiceAccount", account!);
+        var binding = objects.Single(o => Scalar(o, "kind") == "RoleBinding"
+            && ((YamlSequenceNode)Node(o, "subjects")!).Children.Any(s => Scalar(s, "name") == account));
+        var role = Object("Role", Scalar(binding, "roleRef", "name")!);
+        var rules = ((YamlSequenceNode)Node(role, "rules")!).Children.Single(r => ((YamlSequenceNode)Node(r, "resources")!).Children.Any(c => ((YamlScalarNode)c).Value == "pods"));
+        Assert.Equal(["get", "list", "patch", "watch"], ((YamlSequenceNode)Node(rules, "verbs")!).Children.Select(v => ((YamlScalarNode)v).Value).Order());
+        Assert.Contains("POD_NAMESPACE", EnvNames(silo));
+
+        // Every pod runs unprivileged on a read-only root filesystem.
+        foreach (var workload in objects.Where(o => Scalar(o, "kind") is "Deployment" or "Job"))
+        {
+            var pod = Node(workload, "spec", "template", "spec")!;
+            Assert.Equal("true", Scalar(pod, "securityContext", "runAsNonRoot"));
+            foreach (var container in ((YamlSequenceNode)Node(pod, "containers")!).Children)
+            {
+                Assert.Equal("true", Scalar(container, "securityContext", "readOnlyRootFilesystem"));
+                Assert.Equal("false", Scalar(container, "securityContext", "allowPrivilegeEscalation"));
+            }
+        }
+    }
+
     private static List<YamlMappingNode> Load(string file)
     {
         var stream = new YamlStream();

@@ -13,7 +13,9 @@ namespace ActorOAuth.Testing;
 /// <summary>The real sandbox authorization server on a loopback port, and a browser-like client for its consent page.</summary>
 public sealed partial class RunningSandbox : IAsyncDisposable
 {
+    /// <summary>The id of the sandbox's one registered client.</summary>
     public const string ClientId = "actoroauth";
+    /// <summary>The secret of that client.</summary>
     public const string ClientSecret = "sandbox-secret";
 
     private readonly WebApplication _app;
@@ -24,14 +26,19 @@ public sealed partial class RunningSandbox : IAsyncDisposable
         BaseUrl = baseUrl;
     }
 
+    /// <summary>Where the sandbox listens, e.g. <c>http://127.0.0.1:41234</c> (no trailing slash); also its issuer without the slash.</summary>
     public string BaseUrl { get; }
 
+    /// <summary>The authorization endpoint (the consent page).</summary>
     public string AuthorizeUrl => BaseUrl + SandboxServer.AuthorizationPath;
 
+    /// <summary>The token endpoint.</summary>
     public string TokenUrl => BaseUrl + SandboxServer.TokenPath;
 
+    /// <summary>The RFC 7009 revocation endpoint.</summary>
     public string RevokeUrl => BaseUrl + SandboxServer.RevocationPath;
 
+    /// <summary>Counts of the requests the sandbox received, by endpoint and grant type.</summary>
     public SandboxStats Stats => _app.Services.GetRequiredService<SandboxStats>();
 
     /// <summary>Starts a sandbox that accepts <paramref name="redirectUris"/>; refresh tokens die at once when rotated.</summary>
@@ -143,6 +150,7 @@ public sealed partial class RunningSandbox : IAsyncDisposable
         return response.IsSuccessStatusCode ? null : json.RootElement.GetProperty("error").GetString();
     }
 
+    /// <summary>Stops the sandbox.</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

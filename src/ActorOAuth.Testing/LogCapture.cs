@@ -9,13 +9,16 @@ public sealed class LogCapture : ILoggerProvider
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentQueue<LogLine> _entries = new();
 
+    /// <summary>Every line written, formatted with its level, category and exception.</summary>
     public IReadOnlyCollection<string> Lines => _lines;
 
     /// <summary>Every entry in the order written: the formatted message and the exception apart, so the message can be checked alone.</summary>
     public IReadOnlyCollection<LogLine> Entries => _entries;
 
+    /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    /// <inheritdoc />
     public void Dispose()
     {
     }

@@ -23,6 +23,7 @@ public sealed class OddProvider : IAsyncDisposable
         _answers = answers;
     }
 
+    /// <summary>Where it listens (loopback, no trailing slash).</summary>
     public string BaseUrl { get; }
 
     /// <summary>Answers every POST with a 302 to <c>target</c> (given in the query).</summary>
@@ -42,6 +43,7 @@ public sealed class OddProvider : IAsyncDisposable
         return $"{BaseUrl}/answer/{n}";
     }
 
+    /// <summary>Starts it on a free loopback port.</summary>
     public static async Task<OddProvider> StartAsync()
     {
         var url = $"http://127.0.0.1:{RunningSandbox.FreePort()}";
@@ -60,6 +62,7 @@ public sealed class OddProvider : IAsyncDisposable
         return new OddProvider(app, url, answers);
     }
 
+    /// <summary>Stops it.</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

@@ -15,23 +15,29 @@ namespace ActorOAuth.Testing;
 /// </summary>
 public class ClusterWithSandbox : IAsyncLifetimeLike
 {
+    /// <summary>The redirect URI grain-level tests authorize with (nothing listens there; tests complete the callback themselves).</summary>
     public const string RedirectUri = "http://127.0.0.1:9/callback";
 
     private readonly int _silos;
     private readonly TimeSpan? _accessTokenLifetime;
 
+    /// <summary>A cluster of <paramref name="silos"/> silos; the sandbox issues access tokens of <paramref name="accessTokenLifetime"/> (default one hour).</summary>
     public ClusterWithSandbox(int silos = 1, TimeSpan? accessTokenLifetime = null)
     {
         _silos = silos;
         _accessTokenLifetime = accessTokenLifetime;
     }
 
+    /// <summary>Grain and reminder time; it moves only when a test advances it.</summary>
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>The in-process Orleans test cluster.</summary>
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
+    /// <summary>The sandbox provider the connections authorize at.</summary>
     public RunningSandbox Sandbox { get; private set; } = null!;
 
+    /// <summary>The cluster client's grain factory.</summary>
     public IGrainFactory Grains => Cluster.Client;
 
     /// <summary>The cluster's grain storage, shared by its silos.</summary>
@@ -96,9 +102,13 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
         }
     }
 
+    /// <summary>The redirect URIs the sandbox accepts: <see cref="RedirectUri"/>; a derived fixture may add its API's callback.</summary>
+    protected virtual IReadOnlyList<string> SandboxRedirectUris => [RedirectUri];
+
+    /// <summary>Starts the sandbox and the cluster.</summary>
     public async Task InitializeAsync()
     {
-        Sandbox = await RunningSandbox.StartAsync([RedirectUri], _accessTokenLifetime);
+        Sandbox = await RunningSandbox.StartAsync(SandboxRedirectUris, _accessTokenLifetime);
         var builder = new InProcessTestClusterBuilder((short)_silos);
         builder.ConfigureSilo((_, silo) =>
         {
@@ -128,6 +138,7 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
     {
     }
 
+    /// <summary>Stops the cluster (waiting at most 30 seconds) and the sandbox.</summary>
     public async Task DisposeAsync()
     {
         try
@@ -146,7 +157,9 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
 /// <summary>The xunit lifetime shape, without a dependency on xunit in this library.</summary>
 public interface IAsyncLifetimeLike
 {
+    /// <summary>Starts the fixture.</summary>
     Task InitializeAsync();
 
+    /// <summary>Stops the fixture.</summary>
     Task DisposeAsync();
 }

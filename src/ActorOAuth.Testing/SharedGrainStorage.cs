@@ -13,6 +13,7 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
 {
     private ConcurrentDictionary<string, (byte[] Data, string ETag)> Rows => database.Rows;
 
+    /// <inheritdoc />
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (Rows.TryGetValue(Key(stateName, grainId), out var row))
@@ -25,6 +26,7 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc />
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         database.ThrowIfUnwritable(grainId);
@@ -45,6 +47,7 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
         Interlocked.Increment(ref database.WrittenRows);
     }
 
+    /// <inheritdoc />
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         database.ThrowIfUnwritable(grainId);
@@ -79,11 +82,13 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
         /// <summary>Makes writes of this grain fail (a database outage) until <see cref="RestoreWrites(GrainId)"/>.</summary>
         public void FailWrites(GrainId grainId) => Unwritable[grainId.ToString()] = true;
 
+        /// <summary>Lets writes of this grain succeed again.</summary>
         public void RestoreWrites(GrainId grainId) => Unwritable.TryRemove(grainId.ToString(), out _);
 
         /// <summary>Makes writes of every grain whose type starts with <paramref name="grainTypePrefix"/> fail until restored.</summary>
         public void FailWrites(string grainTypePrefix) => UnwritableTypes[grainTypePrefix] = true;
 
+        /// <summary>Lets writes of these grain types succeed again.</summary>
         public void RestoreWrites(string grainTypePrefix) => UnwritableTypes.TryRemove(grainTypePrefix, out _);
 
         internal void ThrowIfUnwritable(GrainId grainId)
@@ -110,6 +115,7 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _waiting;
 
+        /// <summary>Whether a write is waiting on the hold.</summary>
         public bool Waiting => Volatile.Read(ref _waiting) > 0;
 
         internal Task WaitAsync()
@@ -118,6 +124,7 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
             return _released.Task;
         }
 
+        /// <summary>Releases the waiting writes and lifts the hold.</summary>
         public void Dispose()
         {
             removed();

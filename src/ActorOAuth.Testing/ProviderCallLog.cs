@@ -13,6 +13,7 @@ public sealed class ProviderCallLog
     private readonly ConcurrentQueue<ProviderCall> _calls = new();
     private readonly ConcurrentDictionary<string, int> _outages = new();
 
+    /// <summary>Every call so far, in order.</summary>
     public IReadOnlyList<ProviderCall> Calls => [.. _calls];
 
     /// <summary>Refresh calls made with this refresh token.</summary>
@@ -21,6 +22,7 @@ public sealed class ProviderCallLog
     /// <summary>The next <paramref name="times"/> refreshes with this refresh token get a 503 without reaching the provider.</summary>
     public void FailRefreshes(string refreshToken, int times) => _outages[refreshToken] = times;
 
+    /// <summary>The handler to add to the grains' provider <see cref="HttpClient"/>; it stamps calls with <paramref name="time"/>.</summary>
     public DelegatingHandler CreateHandler(TimeProvider time) => new Handler(this, time);
 
     private sealed class Handler(ProviderCallLog log, TimeProvider time) : DelegatingHandler
