@@ -232,6 +232,9 @@ public sealed class ActorOAuthTestKit : IAsyncDisposable
         {
             builder.Services.AddSingleton<IClusterClient>(Cluster.Client);
             builder.Services.AddSingleton<IGrainFactory>(Cluster.Client);
+            // The API reads the cluster's clock too: a token it holds in memory expires when the grains say so.
+            builder.Services.AddSingleton<TimeProvider>(Time);
+            builder.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
             _options.ConfigureApi?.Invoke(builder);
         });
         await _api.StartAsync();

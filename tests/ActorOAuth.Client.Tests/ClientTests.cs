@@ -44,10 +44,11 @@ public sealed class ClientTests(KitFixture fixture)
         Assert.Equal([id], page.Items.Select(c => c.Id));
         Assert.Null(page.Next);
 
-        await Connections.ReportErrorAsync(id, "unauthorized", "401 from files.example");
+        // (An "unauthorized" report would refresh and recover the connection at once: another code stays errored.)
+        await Connections.ReportErrorAsync(id, "forbidden", "403 from files.example");
         var errored = await Connections.GetAsync(id);
         Assert.Equal(ConnectionStatus.Errored, errored.Status);
-        Assert.Equal("unauthorized", errored.LastError?.Code);
+        Assert.Equal("forbidden", errored.LastError?.Code);
 
         var logs = await Connections.GetLogsAsync(id, limit: 200);
         Assert.Contains(logs, e => e.Event == "token_exchanged");

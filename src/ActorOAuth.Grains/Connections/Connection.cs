@@ -331,7 +331,7 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
 
     /// <summary>
     /// After an execution reported <c>unauthorized</c>: whether one forced refresh may recover the connection, or the
-    /// tokens are so fresh (issued within the forced-refresh debounce) that they are taken as that refresh.
+    /// tokens were refreshed so recently (within the forced-refresh debounce) that they are taken as that refresh.
     /// </summary>
     public RecoveryPlan PlanUnauthorizedRecovery()
     {
@@ -340,7 +340,9 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
             return RecoveryPlan.None;
         }
 
-        return IssuedWithin(options.ForcedRefreshDebounce) ? RecoveryPlan.AlreadyFresh : RecoveryPlan.Refresh;
+        // Only a refresh made moments ago counts: tokens a code exchange just issued may well be the ones refused.
+        var refreshedJustNow = IssuedWithin(options.ForcedRefreshDebounce) && State.LastRefreshedAt >= State.Tokens.IssuedAt;
+        return refreshedJustNow ? RecoveryPlan.AlreadyFresh : RecoveryPlan.Refresh;
     }
 
     /// <summary>The tokens were issued within the debounce, after what the execution saw: they count as the forced refresh.</summary>
