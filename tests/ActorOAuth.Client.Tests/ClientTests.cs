@@ -44,10 +44,11 @@ public sealed class ClientTests(KitFixture fixture)
         Assert.Equal([id], page.Items.Select(c => c.Id));
         Assert.Null(page.Next);
 
-        await Connections.ReportErrorAsync(id, "unauthorized", "401 from files.example");
+        // Any code but unauthorized just errors the connection (unauthorized also tries one forced refresh to recover it).
+        await Connections.ReportErrorAsync(id, "http_403", "403 from files.example");
         var errored = await Connections.GetAsync(id);
         Assert.Equal(ConnectionStatus.Errored, errored.Status);
-        Assert.Equal("unauthorized", errored.LastError?.Code);
+        Assert.Equal("http_403", errored.LastError?.Code);
 
         var logs = await Connections.GetLogsAsync(id, limit: 200);
         Assert.Contains(logs, e => e.Event == "token_exchanged");

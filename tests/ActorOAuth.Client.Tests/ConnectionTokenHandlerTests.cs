@@ -37,6 +37,7 @@ public sealed class ConnectionTokenHandlerTests(KitFixture fixture)
     {
         var id = KitFixture.NewId();
         await Kit.ConnectAsync(id);
+        PastForcedRefreshDebounce();
         await using var integration = Integration(id);
         var files = integration.Files();
         Assert.Equal(HttpStatusCode.OK, (await files.GetAsync("files")).StatusCode);
@@ -71,6 +72,7 @@ public sealed class ConnectionTokenHandlerTests(KitFixture fixture)
     {
         var id = KitFixture.NewId();
         await Kit.ConnectAsync(id);
+        PastForcedRefreshDebounce();
         var thirdParty = new AlwaysUnauthorized();
         await using var integration = Integration(id, thirdParty);
 
@@ -88,6 +90,7 @@ public sealed class ConnectionTokenHandlerTests(KitFixture fixture)
     {
         var id = KitFixture.NewId();
         await Kit.ConnectAsync(id);
+        PastForcedRefreshDebounce();
         await using var integration = Integration(id);
         var files = integration.Files();
         Assert.Equal(HttpStatusCode.OK, (await files.GetAsync("files")).StatusCode);
@@ -114,6 +117,12 @@ public sealed class ConnectionTokenHandlerTests(KitFixture fixture)
         Assert.Equal(ActorOAuthProblemCodes.ConnectionPending, problem.Code);
         Assert.Equal(0, thirdParty.Calls);
     }
+
+    /// <summary>
+    /// Moves time past the server's forced-refresh debounce (5 s after tokens are issued, within which a forced refresh
+    /// hands out the current tokens again), as real time would have passed between a connect and the third party's 401.
+    /// </summary>
+    private void PastForcedRefreshDebounce() => Kit.Time.Advance(TimeSpan.FromSeconds(10));
 
     private IReadOnlyList<string> ThirdPartyTokens(string id) =>
         [.. fixture.ThirdParty.Requests.Select(r => r.AccessToken).OfType<string>().Distinct()];
