@@ -118,4 +118,25 @@ public static class ActorOAuthProblemCodes
 
     /// <summary>405: the route does not take this method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
+
+    /// <summary>404: no integration with this id in the caller's tenant.</summary>
+    public const string IntegrationNotFound = "integration_not_found";
+
+    /// <summary>409: the integration is used by connections; delete them (or move them to another integration) first.</summary>
+    public const string IntegrationInUse = "integration_in_use";
+
+    /// <summary>404: no catalog provider with this id.</summary>
+    public const string ProviderNotFound = "provider_not_found";
+
+    /// <summary>409: the connection has no identity call to check its token with (no <c>userInfoUrl</c>).</summary>
+    public const string CheckUnavailable = "check_unavailable";
+
+    /// <summary>404: no webhook with this id in the caller's tenant.</summary>
+    public const string WebhookNotFound = "webhook_not_found";
+
+    /// <summary>409: the tenant has the most webhooks allowed; delete one first.</summary>
+    public const string WebhookLimitReached = "webhook_limit_reached";
+
+    /// <summary>404: no connect session with this token in the caller's tenant.</summary>
+    public const string ConnectSessionNotFound = "connect_session_not_found";
 }

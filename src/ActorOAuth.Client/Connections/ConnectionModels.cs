@@ -69,6 +69,25 @@ public sealed record ConnectionSettings
 
     /// <summary>The caller's own key/value pairs; listings filter on them.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>
+    /// The integration (the tenant's OAuth app, see <c>Integrations</c>) whose client credentials and URLs the connection
+    /// uses. A connection of an integration gives only <see cref="Scopes"/> (replacing the integration's),
+    /// <see cref="Params"/> and <see cref="Metadata"/>: URLs or client credentials with it are a 400.
+    /// </summary>
+    public string? Integration { get; init; }
+
+    /// <summary>
+    /// The values of the provider's URL placeholders (<c>{subdomain}</c>, <c>{shop}</c> …), each a DNS label or host
+    /// name; kept in the connection's <see cref="ConnectionView.Config"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Params { get; init; }
+
+    /// <summary>The provider's cheap identity call (OIDC userinfo or alike) that <c>CheckAsync</c> uses.</summary>
+    public string? UserInfoUrl { get; init; }
+
+    /// <summary>Where refreshes go when that is not the token endpoint (a catalog entry sets it).</summary>
+    public string? RefreshUrl { get; init; }
 }
 
 /// <summary>A connection as every read returns it. Never carries a token or a secret.</summary>
@@ -142,6 +161,18 @@ public sealed record ConnectionView
 
     /// <summary>When the connection last changed.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The integration whose client credentials and URLs the connection uses, or null.</summary>
+    public string? Integration { get; init; }
+
+    /// <summary>
+    /// What the provider handed back that API calls need and that is not a secret (QuickBooks' <c>realmId</c>,
+    /// Salesforce's <c>instanceUrl</c>, Slack's <c>teamId</c> …), plus the connection's <c>params</c>. Empty, never null.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The provider's identity call that <c>CheckAsync</c> uses, or null when the connection has none.</summary>
+    public string? UserInfoUrl { get; init; }
 }
 
 /// <summary>The last connection-related error: a provider error code or one an execution reported.</summary>
@@ -156,9 +187,23 @@ public sealed record AuthorizationStart(string AuthorizationUrl, DateTimeOffset 
 /// <summary>An access token handed out for one connection. Keep it in memory only; never log it.</summary>
 public sealed record ConnectionToken(string AccessToken, string TokenType, DateTimeOffset? ExpiresAt, IReadOnlyList<string> Scopes)
 {
+    /// <summary>
+    /// The connection's provider data that API calls need (QuickBooks' <c>realmId</c>, Salesforce's <c>instanceUrl</c> …)
+    /// and its <c>params</c>, as in <see cref="ConnectionView.Config"/>. Empty, never null.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Leaves the token out, so the record can be logged or shown in a debugger safely.</summary>
-    public override string ToString() => $"ConnectionToken {{ TokenType = {TokenType}, ExpiresAt = {ExpiresAt:O}, Scopes = [{string.Join(' ', Scopes)}] }}";
+    public override string ToString() =>
+        $"ConnectionToken {{ TokenType = {TokenType}, ExpiresAt = {ExpiresAt:O}, Scopes = [{string.Join(' ', Scopes)}], Config = [{string.Join(' ', Config.Keys)}] }}";
 }
+
+/// <summary>
+/// What <c>POST /api/connections/{id}/check</c> found: whether the provider accepted the access token at its identity
+/// call, the HTTP status that call answered (null when it was not reached) and a sentence about it (never a token).
+/// A token the provider refused (after one refresh) makes the connection errored.
+/// </summary>
+public sealed record ConnectionCheck(bool Ok, int? Status, string Detail);
 
 /// <summary>One entry of a connection's log. Never contains a token, code or secret.</summary>
 public sealed record ConnectionLogEntry(DateTimeOffset At, string Level, string Event, string Message);

@@ -59,6 +59,9 @@ internal sealed class ConnectionsClient(ActorOAuthHttp http) : IConnectionsClien
         return http.SendAsync(HttpMethod.Post, One(id) + "/errors", new ErrorReport(code, message), cancellationToken);
     }
 
+    public Task<ConnectionCheck> CheckAsync(string id, CancellationToken cancellationToken = default) =>
+        http.SendAsync<ConnectionCheck>(HttpMethod.Post, One(id) + "/check", null, cancellationToken);
+
     public Task<ConnectionView> DisconnectAsync(string id, CancellationToken cancellationToken = default) =>
         http.SendAsync<ConnectionView>(HttpMethod.Post, One(id) + "/disconnect", null, cancellationToken);
 

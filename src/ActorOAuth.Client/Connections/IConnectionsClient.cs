@@ -42,6 +42,14 @@ public interface IConnectionsClient
     /// </summary>
     Task ReportErrorAsync(string id, string code, string? message = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <c>POST /api/connections/{id}/check</c>: calls the provider's identity call (<c>userInfoUrl</c>) with the access
+    /// token and says whether it was accepted; a refused token gets one refresh and is asked again, and a token still
+    /// refused errors the connection. Throws 409 <see cref="ActorOAuthProblemCodes.CheckUnavailable"/> when the
+    /// connection has no identity call, and the token problems of <see cref="GetTokenAsync"/> when it has no tokens.
+    /// </summary>
+    Task<ConnectionCheck> CheckAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary><c>POST /api/connections/{id}/disconnect</c>: stops refresh, revokes and deletes the tokens.</summary>
     Task<ConnectionView> DisconnectAsync(string id, CancellationToken cancellationToken = default);
 
