@@ -319,8 +319,8 @@ public sealed partial class ConnectionGrain(
 
     /// <summary>
     /// Errors the connection; a reported <c>unauthorized</c> (the provider answered 401) then tries one forced
-    /// refresh, which recovers it when it succeeds (tokens issued within the forced-refresh debounce count as that
-    /// refresh, so a burst of reports about the same token refreshes once).
+    /// refresh, which recovers it when it succeeds (tokens a refresh issued within the forced-refresh debounce count
+    /// as that refresh, so a burst of reports about the same token refreshes once).
     /// </summary>
     public Task ReportError(string code, string? message) => Published(Reported(code, message));
 
