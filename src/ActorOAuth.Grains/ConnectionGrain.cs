@@ -1,7 +1,6 @@
 using ActorOAuth.Abstractions;
 using ActorOAuth.Grains.Connections;
 using ActorOAuth.Grains.Handout;
-using ActorOAuth.Grains.Integrations;
 using ActorOAuth.Grains.Providers;
 using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.Logging;
@@ -96,43 +95,6 @@ public sealed partial class ConnectionGrain(
 
         var created = await Command(c => c.Save(settings, callbackUrl, issParameterRequired));
         if (attachedBefore is not null)
-        {
-            await Detach(attachedBefore);
-        }
-
-        return new SaveResult(View(), created);
-    }
-
-    /// <summary>
-    /// A connection of an integration: registered with it first (so the integration cannot be deleted under it), then
-    /// saved with the settings it resolves to now; a save that could not be stored takes the registration back.
-    /// </summary>
-    private async Task<SaveResult> SaveWithIntegration(ConnectionSettings given, string integration, string callbackUrl, string? attachedBefore)
-    {
-        var app = await Integration(integration).Attach(ConnectionId);
-        var newlyAttached = attachedBefore != integration;
-        if (ProviderSettings.Effective(app.Settings, given, out var problem) is not { } effective)
-        {
-            if (newlyAttached)
-            {
-                await Detach(integration);
-            }
-
-            throw new FieldProblemException("params", problem!);
-        }
-
-        bool created;
-        try
-        {
-            created = await Command(c => c.Save(effective with { ClientSecret = null }, callbackUrl, app.IssParameterRequired, given));
-        }
-        catch when (newlyAttached)
-        {
-            await Detach(integration);
-            throw;
-        }
-
-        if (attachedBefore is not null && newlyAttached)
         {
             await Detach(attachedBefore);
         }
@@ -282,41 +244,6 @@ public sealed partial class ConnectionGrain(
         return fetched.Token;
     }
 
-    public async Task<HandoutGrant> Lease(IHandoutCache holder, bool forceRefresh, DateTimeOffset? lastFetchAt)
-    {
-        _handout.Fetched(lastFetchAt);
-        var token = await GetAccessToken(forceRefresh);
-        if (_handout.TryGrant(holder, State, _usedLoggedAt, out var needsFlag) is { } grant)
-        {
-            return grant;
-        }
-
-        return (needsFlag ? await this.AsReference<IHandoutTurn>().LeaseInTurn(holder) : null) ?? new HandoutGrant(token, default, TimeSpan.Zero);
-    }
-
-    public async Task<HandoutGrant?> LeaseInTurn(IHandoutCache holder)
-    {
-        if (!State.HandoutLeased && _handout.Grantable(State, _usedLoggedAt))
-        {
-            // Written before the first lease goes out, so a later activation knows to wait leases out.
-            var before = _store.Snapshot();
-            State.HandoutLeased = true;
-            _handout.HoldGrants();
-            try
-            {
-                await _store.Write(before);
-            }
-            catch (Exception e) when (e is ConnectionProblemException or Orleans.Storage.InconsistentStateException)
-            {
-                PublishHandout();
-                return null;
-            }
-        }
-
-        PublishHandout();
-        return _handout.TryGrant(holder, State, _usedLoggedAt, out _);
-    }
-
     /// <summary>
     /// Errors the connection; a reported <c>unauthorized</c> (the provider answered 401) then tries one forced
     /// refresh, which recovers it when it succeeds (tokens a refresh issued within the forced-refresh debounce count
@@ -345,38 +272,6 @@ public sealed partial class ConnectionGrain(
         }
 
         return true;
-    }
-
-    public Task<ConnectionCheck> Check() => Published(Checked());
-
-    private async Task<ConnectionCheck> Checked()
-    {
-        EnsureExists();
-        var tokens = Domain().EnsureTokens();
-        var settings = await CurrentSettings();
-        if (string.IsNullOrEmpty(settings.UserInfoUrl))
-        {
-            throw new ConnectionProblemException(ConnectionProblemKind.Conflict, ProblemCodes.CheckUnavailable,
-                "The connection's provider has no identity call to check the token with; give userInfoUrl in its settings.");
-        }
-
-        var result = await provider.Check(settings, tokens, CancellationToken.None);
-        if (result.Unauthorized && tokens.RefreshToken is not null && !State.RefreshFailedTerminally)
-        {
-            // The access token may only have expired or been replaced: one refresh, then the same question again.
-            await Refresh(forced: true);
-            if (State.Tokens is { } refreshed && !ReferenceEquals(refreshed, tokens))
-            {
-                result = await provider.Check(settings, refreshed, CancellationToken.None);
-            }
-        }
-
-        if (result.Unauthorized)
-        {
-            await Command(c => c.CheckFailed(result.Detail));
-        }
-
-        return new ConnectionCheck(result.Ok, result.Status, result.Detail);
     }
 
     public async Task<ConnectionView> Disconnect()
@@ -464,98 +359,7 @@ public sealed partial class ConnectionGrain(
         await Keep(connection, outcome);
     }
 
-    /// <summary>A change: every hand-out withdrawn before it runs (see <see cref="HandoutPublisher"/>), published again after.</summary>
-    private async Task<T> Changing<T>(Func<Task<T>> change)
-    {
-        await _handout.WithdrawAsync();
-        return await Published(change());
-    }
-
-    /// <summary>A call that may have changed the connection: its hand-outs published again as the state now allows.</summary>
-    private async Task<T> Published<T>(Task<T> call)
-    {
-        try
-        {
-            return await call;
-        }
-        finally
-        {
-            PublishHandout();
-        }
-    }
-
-    private void PublishHandout() => _handout.Publish(State, _usedLoggedAt);
-
     private Connection Domain(ConnectionState? state = null) => new(state ?? State, _options, time, jitter);
-
-    /// <summary>
-    /// The tokens a disconnect revokes, in order: RFC 7009's refresh token first (so a leaked access token cannot be
-    /// renewed in between), or the one token the provider's revocation takes.
-    /// </summary>
-    private static IEnumerable<(string Token, string Hint)> Revocable(RevocationRules rules, TokenSet tokens)
-    {
-        var refresh = tokens.RefreshToken is { } refreshToken ? (refreshToken, "refresh_token") : default((string, string)?);
-        var access = (tokens.AccessToken, "access_token");
-        return rules.Tokens switch
-        {
-            RevokedTokens.Access => [access],
-            RevokedTokens.Refresh => [refresh ?? access],
-            _ => refresh is { } both ? [both, access] : [access],
-        };
-    }
-
-    private IIntegrationUse Integration(string integration) =>
-        GrainFactory.GetGrain<IIntegrationUse>(ConnectionKeys.For(ConnectionKeys.Split(this.GetPrimaryKeyString()).Tenant, integration));
-
-    /// <summary>Best effort: a connection that stops using an integration tells it; a failure leaves the integration counting it (never the reverse).</summary>
-    private async Task Detach(string integration)
-    {
-        try
-        {
-            await Integration(integration).Detach(ConnectionId);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogDetachFailed(logger, e, this.GetPrimaryKeyString(), integration);
-        }
-    }
-
-    /// <summary>
-    /// The settings a provider call uses now, client secret included: the connection's own, or for a connection of an
-    /// integration what it resolves to with the integration's current app settings (the view shows them from now on;
-    /// they are written with the next write). Throws the problem when they cannot be had.
-    /// </summary>
-    private async Task<ConnectionSettings> CurrentSettings()
-    {
-        if (State.Given is not { Integration: { } integration } given)
-        {
-            return State.Settings;
-        }
-
-        var app = await Integration(integration).App();
-        var effective = ProviderSettings.Effective(app.Settings, given, out var problem)
-            ?? throw Invalid("The integration's URLs no longer fit this connection: " + problem);
-        State.Settings = effective with { ClientSecret = null };
-        State.IssParameterRequired = app.IssParameterRequired;
-        return effective;
-    }
-
-    /// <summary><see cref="CurrentSettings"/> for a provider call that must not throw: a failure is a provider error instead.</summary>
-    private async Task<(ConnectionSettings Settings, ProviderError? Error)> TryCurrentSettings()
-    {
-        try
-        {
-            return (await CurrentSettings(), null);
-        }
-        catch (ConnectionProblemException e) when (e.Kind is ConnectionProblemKind.NotFound or ConnectionProblemKind.Invalid)
-        {
-            return (State.Settings, new ProviderError(e.Code == ProblemCodes.IntegrationNotFound ? "integration_not_found" : "invalid_settings", e.Message, Transient: false));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return (State.Settings, new ProviderError("integration_unavailable", "The integration's settings could not be read (" + e.GetType().Name + ").", Transient: true));
-        }
-    }
 
     private Task Command(Action<Connection> change) => Command(c =>
     {
@@ -622,9 +426,6 @@ public sealed partial class ConnectionGrain(
         new(ConnectionProblemKind.Invalid, ProblemCodes.InvalidSettings, message);
 
     private ConnectionView View() => ConnectionViews.From(ConnectionId, State, HandoutPublisher.Later(_lastUsedAt, _handout.LastFetchAt));
-
-    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Connection {Connection}: telling integration {Integration} it is no longer used failed; it keeps counting it")]
-    private static partial void LogDetachFailed(ILogger logger, Exception exception, string connection, string integration);
 }
 
 /// <summary>The connection's calls to itself: not part of the contract clients hold (<see cref="IConnectionGrain"/>).</summary>

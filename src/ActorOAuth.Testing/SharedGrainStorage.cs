@@ -26,6 +26,16 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A write that honours the caller's cancellation as a database provider does: a write asked for with a cancelled
+    /// token does not happen.
+    /// </summary>
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return WriteStateAsync(stateName, grainId, grainState);
+    }
+
     /// <inheritdoc />
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {

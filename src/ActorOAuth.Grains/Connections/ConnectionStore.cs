@@ -197,13 +197,24 @@ internal sealed partial class ConnectionStore(
         }
     }
 
+    /// <summary>
+    /// The deferred write's one-shot timer. The write does not take the timer's token: disposing the timer (done once it
+    /// fired, so the next deferral arms a new one) cancels that token, and a storage honouring it would skip the write.
+    /// </summary>
     private async Task WriteUsed(CancellationToken cancellationToken)
     {
-        _usedWrite?.Dispose();
+        var timer = _usedWrite;
         _usedWrite = null;
-        if (_usedUnwritten)
+        try
         {
-            await TryWrite(cancellationToken, bookkeeping: _bookkeepingOnly && !Unwritten);
+            if (_usedUnwritten)
+            {
+                await TryWrite(CancellationToken.None, bookkeeping: _bookkeepingOnly && !Unwritten);
+            }
+        }
+        finally
+        {
+            timer?.Dispose();
         }
     }
 

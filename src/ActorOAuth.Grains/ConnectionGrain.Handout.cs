@@ -1,0 +1,68 @@
+using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Handout;
+
+namespace ActorOAuth.Grains;
+
+/// <summary>
+/// The connection's hand-out: leases for API processes, and every change wrapped so the copies are withdrawn before it
+/// runs and published again after (see <see cref="HandoutPublisher"/>).
+/// </summary>
+public sealed partial class ConnectionGrain
+{
+    public async Task<HandoutGrant> Lease(IHandoutCache holder, bool forceRefresh, DateTimeOffset? lastFetchAt)
+    {
+        _handout.Fetched(lastFetchAt);
+        var token = await GetAccessToken(forceRefresh);
+        if (_handout.TryGrant(holder, State, _usedLoggedAt, out var needsFlag) is { } grant)
+        {
+            return grant;
+        }
+
+        return (needsFlag ? await this.AsReference<IHandoutTurn>().LeaseInTurn(holder) : null) ?? new HandoutGrant(token, default, TimeSpan.Zero);
+    }
+
+    public async Task<HandoutGrant?> LeaseInTurn(IHandoutCache holder)
+    {
+        if (!State.HandoutLeased && _handout.Grantable(State, _usedLoggedAt))
+        {
+            // Written before the first lease goes out, so a later activation knows to wait leases out.
+            var before = _store.Snapshot();
+            State.HandoutLeased = true;
+            _handout.HoldGrants();
+            try
+            {
+                await _store.Write(before);
+            }
+            catch (Exception e) when (e is ConnectionProblemException or Orleans.Storage.InconsistentStateException)
+            {
+                PublishHandout();
+                return null;
+            }
+        }
+
+        PublishHandout();
+        return _handout.TryGrant(holder, State, _usedLoggedAt, out _);
+    }
+
+    /// <summary>A change: every hand-out withdrawn before it runs (see <see cref="HandoutPublisher"/>), published again after.</summary>
+    private async Task<T> Changing<T>(Func<Task<T>> change)
+    {
+        await _handout.WithdrawAsync();
+        return await Published(change());
+    }
+
+    /// <summary>A call that may have changed the connection: its hand-outs published again as the state now allows.</summary>
+    private async Task<T> Published<T>(Task<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        finally
+        {
+            PublishHandout();
+        }
+    }
+
+    private void PublishHandout() => _handout.Publish(State, _usedLoggedAt);
+}
