@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorOAuth.Grains;
 using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,10 +91,12 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
     /// <summary>Polls <paramref name="condition"/> until it holds, failing after <paramref name="timeout"/> of real time.</summary>
     public static async Task Eventually(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        // A real-time limit of the test itself (monotonic), not grain time: the fake clock does not move while it waits.
+        var started = Stopwatch.GetTimestamp();
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (Stopwatch.GetElapsedTime(started) > limit)
             {
                 throw new TimeoutException("Condition not met in time" + (because is null ? "." : ": " + because));
             }

@@ -52,8 +52,8 @@ public static class FetchRace
             }
         }))).ToList();
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (Volatile.Read(ref succeeded) < before && DateTime.UtcNow < deadline && !loops.Any(l => l.IsFaulted))
+        var waiting = Stopwatch.GetTimestamp();
+        while (Volatile.Read(ref succeeded) < before && Stopwatch.GetElapsedTime(waiting) < TimeSpan.FromSeconds(60) && !loops.Any(l => l.IsFaulted))
         {
             await Task.Delay(10);
         }

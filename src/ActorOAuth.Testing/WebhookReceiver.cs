@@ -31,8 +31,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
 
-    public static async Task<WebhookReceiver> StartAsync()
+    /// <summary>Starts a receiver on a free loopback port; <paramref name="time"/> stamps what it receives (default: the system clock).</summary>
+    public static async Task<WebhookReceiver> StartAsync(TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var port = RunningSandbox.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
@@ -44,7 +46,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync();
             var headers = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-            receiver._received.Enqueue(new ReceivedWebhook(DateTimeOffset.UtcNow, headers, body));
+            receiver._received.Enqueue(new ReceivedWebhook(time.GetUtcNow(), headers, body));
             var (status, retryAfter) = receiver._answers.TryDequeue(out var next) ? next : (receiver.DefaultStatus, null);
             if (retryAfter is not null)
             {

@@ -85,7 +85,7 @@ internal sealed partial class ConnectionStore(
     /// <summary>Bookkeeping no reader sees (outbox entries handed on): written like a repeated <c>used</c> entry, without touching <c>updatedAt</c>.</summary>
     public void DeferBookkeepingWrite()
     {
-        _bookkeepingOnly = !_usedUnwritten || _bookkeepingOnly;
+        AddBookkeeping();
         Defer();
     }
 
@@ -99,9 +99,12 @@ internal sealed partial class ConnectionStore(
     /// <summary>A change that only has to be written before the activation goes (carried by an earlier write, or by <see cref="Flush"/>).</summary>
     public void WriteBeforeDeactivation()
     {
-        _bookkeepingOnly = !_usedUnwritten || _bookkeepingOnly;
+        AddBookkeeping();
         _usedUnwritten = true;
     }
+
+    /// <summary>Bookkeeping joins what waits: still bookkeeping only, unless a <c>used</c> entry already waits.</summary>
+    private void AddBookkeeping() => _bookkeepingOnly = !_usedUnwritten || _bookkeepingOnly;
 
     /// <summary>Deletes the row; a failure leaves everything as it was and answers 503.</summary>
     public async Task Clear()
