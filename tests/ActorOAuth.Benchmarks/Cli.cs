@@ -18,6 +18,8 @@ internal static class Cli
                             --targets bare,actor,db,pg  --cluster (grains in a PostgreSQL-backed silo started by deploy/local/up.sh)
                             --handout off (every fetch calls its connection, ActorOAuth:Handout:Enabled=false: the path before
                             the hand-out table, for an A/B within one run)
+                            --rounds 1 (bare and ActorOAuth measured N times per concurrency, back to back in
+                            alternating order; ratios per round, targets judged on the worst round)
                             --telemetry off,metrics,on (instead: ActorOAuth alone with telemetry off, metrics only
                             (/metrics), on (OTLP traces and metrics to a collector stand-in, and /metrics); a fresh
                             host each, in the order given; repeat settings to see drift)

@@ -58,7 +58,7 @@ internal sealed class Fleet
             await grain.Save(Settings(providerUrl, c.Id), callbackUrl);
             if (connect)
             {
-                await ConnectAsync(grain, c.Id, callbackUrl);
+                await ConnectAsync(grains, grain, c.Id, callbackUrl);
             }
 
             Interlocked.Increment(ref done);
@@ -67,12 +67,15 @@ internal sealed class Fleet
         return timer.Elapsed;
     }
 
-    /// <summary>Authorize on the grain, then complete the callback with <c>code.{id}</c> (the provider exchanges it).</summary>
-    public static async Task ConnectAsync(IConnectionGrain grain, string id, string callbackUrl)
+    /// <summary>
+    /// Authorize on the grain, then complete the callback with <c>code.{id}</c> (the provider exchanges it) the way the
+    /// callback route does: the attempt's <c>state</c> redeemed first (its entry is gone after, as after a real callback).
+    /// </summary>
+    public static async Task ConnectAsync(IGrainFactory grains, IConnectionGrain grain, string id, string callbackUrl)
     {
         var start = await grain.Authorize(callbackUrl, null);
         var state = QueryHelpers.ParseQuery(new Uri(start.AuthorizationUrl).Query)["state"].ToString();
-        var outcome = await grain.CompleteCallback(ConnectionKeys.ForState(state), new CallbackRequest(state, "code." + id, null, null, null));
+        var outcome = await AuthorizationCallback.Complete(grains, new CallbackRequest(state, "code." + id, null, null, null));
         if (!outcome.Succeeded)
         {
             throw new InvalidOperationException($"connecting {id} failed: {outcome.ErrorCode} {outcome.ErrorDescription}");

@@ -33,7 +33,9 @@ for s in "${scenarios[@]}"; do
   wait_quiet
   echo "== $s ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
   case "$s" in
-    token-fetch-cluster) dotnet "$bench" token-fetch --cluster ;;
+    # Three rounds of 20 s, bare and ActorOAuth in alternating order: the targets are judged on the worst round.
+    token-fetch) dotnet "$bench" token-fetch --rounds 3 --duration 20 ;;
+    token-fetch-cluster) dotnet "$bench" token-fetch --cluster --rounds 3 --duration 20 ;;
     token-fetch-handout-off) dotnet "$bench" token-fetch --handout off ;;
     grain-read-unpinned) dotnet "$bench" grain-read --no-pin ;;
     token-fetch-telemetry) dotnet "$bench" token-fetch --telemetry off,metrics,on,off,metrics,on ;;
