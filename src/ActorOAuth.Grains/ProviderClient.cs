@@ -45,6 +45,9 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
     /// <summary>The code of a token response that breaks RFC 6749's syntax (a token with CR/LF, a malformed token_type).</summary>
     public const string InvalidTokenResponse = "invalid_token_response";
 
+    /// <summary>The token type when the provider names none or names exactly this (then one string every connection shares).</summary>
+    private const string DefaultTokenType = "Bearer";
+
     private static readonly HashSet<string> TerminalErrors = ["invalid_grant", "invalid_client", "unauthorized_client"];
 
     // RFC 6749's, and Slack's words for the same (its errors come with HTTP 200).
@@ -66,7 +69,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         }
 
         var entry = BuiltInProviders.Behaviour(settings.Provider);
-        return await SendToken(TokenRequest(settings, entry, settings.TokenUrl!, fields), entry, previous: null, cancellationToken);
+        return await SendToken(TokenRequest(settings, entry, settings.TokenUrl!, fields), entry, previous: null, settings.Scopes ?? [], cancellationToken);
     }
 
     public async Task<ProviderTokenResult> Refresh(ConnectionSettings settings, TokenSet current, CancellationToken cancellationToken)
@@ -80,7 +83,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         using var call = ActorOAuthMetrics.ProviderCall(settings.Provider, "refresh");
         var fields = new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = current.RefreshToken! };
         var entry = BuiltInProviders.Behaviour(settings.Provider);
-        return await SendToken(TokenRequest(settings, entry, url!, fields), entry, current, cancellationToken);
+        return await SendToken(TokenRequest(settings, entry, url!, fields), entry, current, current.GrantedScopes, cancellationToken);
     }
 
     /// <summary>
@@ -382,10 +385,13 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         }
     }
 
-    private async Task<ProviderTokenResult> SendToken(HttpRequestMessage request, ProviderEntry entry, TokenSet? previous, CancellationToken cancellationToken)
+    /// <param name="known">Scopes the connection already holds (requested, or granted before): granted scopes equal to
+    /// them are kept as those very strings, so a connection does not hold each scope twice.</param>
+    private async Task<ProviderTokenResult> SendToken(HttpRequestMessage request, ProviderEntry entry, TokenSet? previous, IReadOnlyList<string> known,
+        CancellationToken cancellationToken)
     {
         var answer = await Send(request, cancellationToken);
-        return answer.Error is { } error ? new(null, error) : Read(answer, entry, previous);
+        return answer.Error is { } error ? new(null, error) : Read(answer, entry, previous, known);
     }
 
     /// <summary>One call; the answer's body read as JSON, or as a form-encoded document (GitHub's default), or not at all.</summary>
@@ -434,7 +440,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
     }
 
     /// <summary>Builds the token set from a successful answer, or says why the answer is a failure after all.</summary>
-    private ProviderTokenResult Read(ProviderAnswer answer, ProviderEntry entry, TokenSet? previous)
+    private ProviderTokenResult Read(ProviderAnswer answer, ProviderEntry entry, TokenSet? previous, IReadOnlyList<string> known)
     {
         if (Failure(answer, entry.TokenResponse.OkField) is { } failure)
         {
@@ -483,7 +489,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         return new(new TokenSet
         {
             AccessToken = accessToken,
-            TokenType = string.IsNullOrEmpty(tokenType) ? "Bearer" : tokenType,
+            TokenType = string.IsNullOrEmpty(tokenType) || tokenType == DefaultTokenType ? DefaultTokenType : tokenType,
             RefreshToken = heldRefreshToken,
             IssuedAt = now,
             // 0 means "never" (Mailchimp); a missing expires_in is unknown, unless the entry says how long its tokens live.
@@ -493,7 +499,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
                 null when heldRefreshToken is not null && entry.DefaultTokenLifetimeSeconds is { } lifetime => now.AddSeconds(lifetime),
                 _ => null,
             },
-            GrantedScopes = Scopes(tokens, entry.TokenResponse.ScopeSeparator ?? entry.ScopeSeparator) ?? previous?.GrantedScopes ?? [],
+            GrantedScopes = Shared(Scopes(tokens, entry.TokenResponse.ScopeSeparator ?? entry.ScopeSeparator), known) ?? previous?.GrantedScopes ?? [],
             Config = Capture(root, entry),
         }, null);
     }
@@ -606,6 +612,25 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             JsonValueKind.String when long.TryParse(value.GetString(), out var n) => n,
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// <paramref name="scopes"/> with each scope equal to one in <paramref name="known"/> replaced by that string, or
+    /// <paramref name="known"/> itself when the two are equal.
+    /// </summary>
+    private static IReadOnlyList<string>? Shared(IReadOnlyList<string>? scopes, IReadOnlyList<string> known)
+    {
+        if (scopes is null || known.Count == 0)
+        {
+            return scopes;
+        }
+
+        if (scopes.SequenceEqual(known, StringComparer.Ordinal))
+        {
+            return known;
+        }
+
+        return [.. scopes.Select(scope => known.FirstOrDefault(k => string.Equals(k, scope, StringComparison.Ordinal)) ?? scope)];
     }
 
     /// <summary>The granted scopes: <c>scope</c> (or <c>scopes</c>) as a string joined by <paramref name="separator"/>, or an array; null when absent.</summary>

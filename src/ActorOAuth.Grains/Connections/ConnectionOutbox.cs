@@ -144,6 +144,8 @@ internal sealed partial class ConnectionOutbox(
             {
                 return false;
             }
+
+            State.Outbox.TrimExcess(); // an empty outbox holds no array (a connection keeps it between events)
         }
 
         if (_armed != false)
