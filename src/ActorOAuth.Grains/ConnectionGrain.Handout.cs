@@ -44,6 +44,18 @@ public sealed partial class ConnectionGrain
         return _handout.TryGrant(holder, State, _usedLoggedAt, out _);
     }
 
+    public async Task UsedFromTable()
+    {
+        try
+        {
+            await FetchInTurn(forceRefresh: false);
+        }
+        catch (ConnectionProblemException)
+        {
+            // The connection changed since that fetch (errored, disconnected …): nothing is due to be logged.
+        }
+    }
+
     /// <summary>A change: every hand-out withdrawn before it runs (see <see cref="HandoutPublisher"/>), published again after.</summary>
     private async Task<T> Changing<T>(Func<Task<T>> change)
     {

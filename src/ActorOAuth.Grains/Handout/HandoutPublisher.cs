@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ActorOAuth.Abstractions;
 using ActorOAuth.Grains.Connections;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace ActorOAuth.Grains.Handout;
 
@@ -60,21 +61,23 @@ internal sealed partial class HandoutPublisher(
             return;
         }
 
-        if (ServeUntil(state, usedLoggedAt) is not { } until)
+        // The table entry stays servable past the repeated `used` entry's due time: the fetch that finds it due tells the
+        // connection (HandoutEntry.TryServe) and is not held up by it. Leases end at that time instead.
+        if (Limits(state, usedLoggedAt) is not { } limits)
         {
             WithdrawLocal();
             return;
         }
 
-        // The same tokens and config and no change since: the entry (and the API's rendering of it) stays, only its limit moves.
+        // The same tokens and config and no change since: the entry (and the API's rendering of it) stays, only its limits move.
         if (Current(state) is { } current)
         {
-            current.ExtendTo(until);
+            current.ExtendTo(limits.TokenUntil, limits.UsedDue);
             return;
         }
 
         WithdrawLocal();
-        _local = new HandoutEntry(Connection.Handout(state.Tokens!, state.Config), until);
+        _local = new HandoutEntry(Connection.Handout(state.Tokens!, state.Config), limits.TokenUntil, limits.UsedDue);
         _localTokens = state.Tokens;
         table.Publish(key, _local);
     }
@@ -182,10 +185,20 @@ internal sealed partial class HandoutPublisher(
     }
 
     /// <summary>
-    /// Until when the connection's token may be handed out as it is: the token's expiry, its refresh due time, or when
+    /// Until when a lease may hand out the connection's token as it is: the token's expiry, its refresh due time, or when
     /// the next <c>used</c> entry is due, whichever is first; null when it may not be now (<see cref="Connection.ServableAsIs"/>).
     /// </summary>
-    private DateTimeOffset? ServeUntil(ConnectionState state, DateTimeOffset? usedLoggedAt)
+    private DateTimeOffset? ServeUntil(ConnectionState state, DateTimeOffset? usedLoggedAt) =>
+        Limits(state, usedLoggedAt) is { } limits && limits.UsedDue > time.GetUtcNow()
+            ? (limits.UsedDue < limits.TokenUntil ? limits.UsedDue : limits.TokenUntil)
+            : null;
+
+    /// <summary>
+    /// Until when the token may be handed out as it is (its expiry or its refresh due time, whichever is first), and when
+    /// the next <c>used</c> entry is due; null when the connection may not be served as it is now, or has not logged
+    /// <c>used</c> in this activation.
+    /// </summary>
+    private (DateTimeOffset TokenUntil, DateTimeOffset UsedDue)? Limits(ConnectionState state, DateTimeOffset? usedLoggedAt)
     {
         var now = time.GetUtcNow();
         if (usedLoggedAt is not { } logged || !Connection.ServableAsIs(state, now))
@@ -193,9 +206,9 @@ internal sealed partial class HandoutPublisher(
             return null;
         }
 
-        var until = logged + connectionOptions.UsedLogInterval;
+        var until = DateTimeOffset.MaxValue;
         var tokens = state.Tokens!;
-        if (tokens.ExpiresAt is { } expiry && expiry < until)
+        if (tokens.ExpiresAt is { } expiry)
         {
             until = expiry;
         }
@@ -205,7 +218,7 @@ internal sealed partial class HandoutPublisher(
             until = next;
         }
 
-        return until > now ? until : null;
+        return until > now ? (until, logged + connectionOptions.UsedLogInterval) : null;
     }
 
     private void WithdrawLocal()
@@ -268,6 +281,13 @@ internal sealed partial class HandoutPublisher(
 [Alias("ActorOAuth.IHandoutTurn")]
 public interface IHandoutTurn : IGrainWithStringKey
 {
+    /// <summary>
+    /// A fetch served from the silo's table found the repeated <c>used</c> entry due: the connection logs it in turn,
+    /// as a fetch in turn would (the fetch itself did not wait). Sent by the reader, one fetch per due time.
+    /// </summary>
+    [Alias("UsedFromTable"), OneWay]
+    Task UsedFromTable();
+
     /// <summary>Writes the lease flag (a first lease of this activation), then grants; null when no lease can be had now.</summary>
     [Alias("LeaseInTurn")]
     Task<HandoutGrant?> LeaseInTurn(IHandoutCache holder);

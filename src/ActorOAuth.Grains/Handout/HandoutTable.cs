@@ -53,12 +53,17 @@ public sealed class HandoutTable
 
 /// <summary>
 /// One connection's published hand-out: the very <see cref="AccessTokenResult"/> its grain would answer, until when it
-/// may be handed out (the token's expiry, its refresh due time or the next <c>used</c> entry, whichever is first), and
-/// the time of the last fetch served from it, which the connection collects for <c>lastUsedAt</c>.
+/// may be handed out (the token's expiry or its refresh due time, whichever is first), when the connection's next
+/// <c>used</c> entry is due, and the time of the last fetch served from it, which the connection collects for
+/// <c>lastUsedAt</c>.
 /// </summary>
-public sealed class HandoutEntry(AccessTokenResult token, DateTimeOffset serveUntil)
+public sealed class HandoutEntry(AccessTokenResult token, DateTimeOffset serveUntil, DateTimeOffset usedDue)
 {
+    /// <summary>How long a fetch that told the connection its <c>used</c> entry is due waits before another fetch tells it again.</summary>
+    public static readonly TimeSpan UsedRetell = TimeSpan.FromSeconds(10);
+
     private long _serveUntilTicks = serveUntil.UtcTicks;
+    private long _usedDueTicks = usedDue.UtcTicks;
     private long _lastFetchTicks;
     private int _withdrawn;
 
@@ -69,6 +74,9 @@ public sealed class HandoutEntry(AccessTokenResult token, DateTimeOffset serveUn
 
     public DateTimeOffset ServeUntil => new(Volatile.Read(ref _serveUntilTicks), TimeSpan.Zero);
 
+    /// <summary>When the connection's next <c>used</c> entry is due (a fetch after it tells the connection).</summary>
+    public DateTimeOffset UsedDue => new(Volatile.Read(ref _usedDueTicks), TimeSpan.Zero);
+
     public bool Withdrawn => Volatile.Read(ref _withdrawn) != 0;
 
     /// <summary>The last fetch served from this entry, if any.</summary>
@@ -77,10 +85,13 @@ public sealed class HandoutEntry(AccessTokenResult token, DateTimeOffset serveUn
     /// <summary>
     /// Whether the token may be handed out at <paramref name="now"/>; if so the fetch is counted. The fetch is recorded
     /// before the withdrawn flag is read, and the connection marks the entry withdrawn before it reads the last fetch,
-    /// so every fetch served from the entry is seen by its connection.
+    /// so every fetch served from the entry is seen by its connection. <paramref name="usedDue"/>: this fetch is the
+    /// one (of all the fetches at and after the due time, until <see cref="UsedRetell"/> has passed) that is to tell
+    /// the connection its <c>used</c> entry is due.
     /// </summary>
-    public bool TryServe(DateTimeOffset now)
+    public bool TryServe(DateTimeOffset now, out bool usedDue)
     {
+        usedDue = false;
         var ticks = now.UtcTicks;
         if (ticks >= Volatile.Read(ref _serveUntilTicks))
         {
@@ -92,10 +103,21 @@ public sealed class HandoutEntry(AccessTokenResult token, DateTimeOffset serveUn
         {
         }
 
-        return Volatile.Read(ref _withdrawn) == 0;
+        if (Volatile.Read(ref _withdrawn) != 0)
+        {
+            return false;
+        }
+
+        var due = Volatile.Read(ref _usedDueTicks);
+        usedDue = ticks >= due && Interlocked.CompareExchange(ref _usedDueTicks, ticks + UsedRetell.Ticks, due) == due;
+        return true;
     }
 
-    internal void ExtendTo(DateTimeOffset serveUntil) => Volatile.Write(ref _serveUntilTicks, serveUntil.UtcTicks);
+    internal void ExtendTo(DateTimeOffset serveUntil, DateTimeOffset usedDue)
+    {
+        Volatile.Write(ref _serveUntilTicks, serveUntil.UtcTicks);
+        Volatile.Write(ref _usedDueTicks, usedDue.UtcTicks);
+    }
 
     internal void MarkWithdrawn() => Interlocked.Exchange(ref _withdrawn, 1);
 }

@@ -32,15 +32,21 @@ internal sealed class DirectHandout(TokenRenderer renderer) : TokenHandout(rende
 /// <summary>
 /// The embedded default: the co-hosted silo's <see cref="HandoutTable"/>, which each connection keeps itself (it
 /// withdraws its entry before any change runs, so a change that has answered is never undone by the table). A fetch
-/// served from it is counted in the entry; the connection collects it for <c>lastUsedAt</c>.
+/// served from it is counted in the entry; the connection collects it for <c>lastUsedAt</c>. The fetch that finds the
+/// connection's repeated <c>used</c> entry due tells the connection (a one-way call) and is answered without waiting.
 /// </summary>
-internal sealed class LocalHandout(HandoutTable table, TimeProvider time, TokenRenderer renderer) : TokenHandout(renderer)
+internal sealed class LocalHandout(HandoutTable table, IGrainFactory grains, TimeProvider time, TokenRenderer renderer) : TokenHandout(renderer)
 {
     public override IResult? TryServe(string tenant, string connectionId)
     {
-        if (table.Find(tenant, connectionId) is not { } entry || !entry.TryServe(time.GetUtcNow()))
+        if (table.Find(tenant, connectionId) is not { } entry || !entry.TryServe(time.GetUtcNow(), out var usedDue))
         {
             return null;
+        }
+
+        if (usedDue)
+        {
+            _ = grains.GetGrain<IHandoutTurn>(ConnectionKeys.For(tenant, connectionId)).UsedFromTable();
         }
 
         return entry.Rendered as IResult ?? (IResult)(entry.Rendered = Renderer.Render(entry.Token));
@@ -67,8 +73,8 @@ public static class TokenHandoutHosting
         {
             // The co-hosted silo's connections publish into the table this process reads.
             services.Replace(ServiceDescriptor.Singleton(new HandoutTable(localReads: true)));
-            services.AddSingleton<TokenHandout>(sp => new LocalHandout(
-                sp.GetRequiredService<HandoutTable>(), sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<TokenRenderer>()));
+            services.AddSingleton<TokenHandout>(sp => new LocalHandout(sp.GetRequiredService<HandoutTable>(), sp.GetRequiredService<IGrainFactory>(),
+                sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<TokenRenderer>()));
         }
         else
         {
