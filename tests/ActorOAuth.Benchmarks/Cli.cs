@@ -20,6 +20,7 @@ internal static class Cli
                             the hand-out table, for an A/B within one run)
                             --rounds 1 (bare and ActorOAuth measured N times per concurrency, back to back in
                             alternating order; ratios per round, targets judged on the worst round)
+                            --settle 5 (seconds of the same load before each measured run, not measured)
                             --telemetry off,metrics,on (instead: ActorOAuth alone with telemetry off, metrics only
                             (/metrics), on (OTLP traces and metrics to a collector stand-in, and /metrics); a fresh
                             host each, in the order given; repeat settings to see drift)

@@ -29,6 +29,7 @@ internal static class TokenFetch
         var targets = options.String("targets", "bare,actor,db,pg").Split(',').ToHashSet();
         var handout = options.String("handout", "on") != "off";
         var rounds = Math.Max(1, options.Int("rounds", 1));
+        var settle = options.Int("settle", 5);
         string Of(int round) => rounds > 1 ? $", round {round} of {rounds}" : "";
         var fleet = new Fleet(count, perTenant);
         var mode = (cluster ? "cluster (API process → 1 silo process, PostgreSQL storage, all on the server CPU)" : "embedded (API + co-hosted silo in this process)")
@@ -63,6 +64,18 @@ internal static class TokenFetch
         var databaseTarget = (host.BaseUrl, DbPerFetchEndpoint.Prefix);
         Task<LoadResult> Http((string Url, string Prefix) to, int concurrency, int duration) =>
             Benchmarks.Wrk.RunAsync(to.Url, to.Prefix, count, perTenant, concurrency, duration, cancellationToken);
+
+        // Every measured run follows `settle` seconds of the same load, not measured: what the previous run left (its
+        // garbage, connections whose `used` entry fell due while another target was measured) is not charged to it.
+        async Task<Measured> Settled((string Url, string Prefix) to, int concurrency, bool inProcess)
+        {
+            if (settle > 0)
+            {
+                await Http(to, concurrency, settle);
+            }
+
+            return await Measure.WithCpuAsync(() => Http(to, concurrency, seconds), inProcess);
+        }
         Task<LoadResult> Pg(int concurrency, int duration)
         {
             database.Release();
@@ -85,13 +98,13 @@ internal static class TokenFetch
                 Task<Measured> MeasureBare()
                 {
                     Report.Step($"concurrency {concurrency}{Of(round)}: bare endpoint");
-                    return targets.Contains("bare") ? Measure.WithCpuAsync(() => Http(bareTarget, concurrency, seconds), inProcess: true) : Task.FromResult(Measured.None);
+                    return targets.Contains("bare") ? Settled(bareTarget, concurrency, inProcess: true) : Task.FromResult(Measured.None);
                 }
 
                 Task<Measured> MeasureActor()
                 {
                     Report.Step($"concurrency {concurrency}{Of(round)}: ActorOAuth");
-                    return targets.Contains("actor") ? Measure.WithCpuAsync(() => Http(actorTarget, concurrency, seconds), inProcess: !cluster) : Task.FromResult(Measured.None);
+                    return targets.Contains("actor") ? Settled(actorTarget, concurrency, inProcess: !cluster) : Task.FromResult(Measured.None);
                 }
 
                 Measured bareResult, actor;
@@ -111,7 +124,7 @@ internal static class TokenFetch
                 if (round == 1)
                 {
                     Report.Step($"concurrency {concurrency}: database per fetch (HTTP + Npgsql primary-key read)");
-                    db = targets.Contains("db") ? await OrNoneAsync(() => Measure.WithCpuAsync(() => Http(databaseTarget, concurrency, seconds), inProcess: true)) : Measured.None;
+                    db = targets.Contains("db") ? await OrNoneAsync(() => Settled(databaseTarget, concurrency, inProcess: true)) : Measured.None;
                     Report.Step($"concurrency {concurrency}: PostgreSQL point read (Npgsql client on the load CPU)");
                     pg = targets.Contains("pg") ? await OrNoneAsync(() => Measure.WithCpuAsync(() => Pg(concurrency, seconds))) : Measured.None;
                 }
@@ -120,7 +133,7 @@ internal static class TokenFetch
             }
         }
 
-        Print(results, count, body.Length, cluster, seconds, handout, rounds);
+        Print(results, count, body.Length, cluster, seconds, handout, rounds, settle);
     }
 
     /// <summary>A baseline that fails (its process exits non-zero) is reported as missing instead of ending the run.</summary>
@@ -147,7 +160,7 @@ internal static class TokenFetch
         return await response.Content.ReadAsByteArrayAsync();
     }
 
-    private static void Print(List<Level> levels, int count, int bodyBytes, bool cluster, int seconds, bool handout, int rounds)
+    private static void Print(List<Level> levels, int count, int bodyBytes, bool cluster, int seconds, bool handout, int rounds, int settle)
     {
         string Name(Level l) => l.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture) + (rounds > 1 ? $" (round {l.Round})" : "");
         static string[] Row(string level, string name, Measured m) =>
@@ -203,6 +216,7 @@ internal static class TokenFetch
             connections = count,
             bodyBytes,
             secondsPerRun = seconds,
+            settleSeconds = settle,
             rounds,
             // Per concurrency, the round with the lowest req/s ratio (the baselines of round 1 beside it); every round's ratios in roundRatios.
             levels = Worst(levels).Select(l => new

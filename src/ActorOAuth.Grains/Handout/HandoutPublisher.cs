@@ -31,6 +31,13 @@ internal sealed partial class HandoutPublisher(
     private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// This connection's share of a quarter of <see cref="ConnectionOptions.UsedLogInterval"/> added to its table entry's
+    /// <c>used</c> due time: connections first used together (a fleet seeded at once, a silo restarted) do not all
+    /// tell their grains in the same second of every minute.
+    /// </summary>
+    private readonly TimeSpan _usedSpread = connectionOptions.UsedLogInterval / 4 * ((uint)StringComparer.Ordinal.GetHashCode(key) / (double)uint.MaxValue);
+
     private Dictionary<GrainId, (IHandoutCache Holder, long Until)>? _holders;
     private HandoutEntry? _local;
     private TokenSet? _localTokens;
@@ -218,7 +225,7 @@ internal sealed partial class HandoutPublisher(
             until = next;
         }
 
-        return until > now ? (until, logged + connectionOptions.UsedLogInterval) : null;
+        return until > now ? (until, logged + connectionOptions.UsedLogInterval + _usedSpread) : null;
     }
 
     private void WithdrawLocal()
