@@ -70,7 +70,7 @@ internal static class Charts
         (string Name, string Key)[] targets = [("bare Kestrel", "bare"), (cluster ? "ActorOAuth (cluster)" : "ActorOAuth", "actorOAuth"), ("database per fetch", "databasePerFetch")];
         Series[] Of(string field) => [.. targets.Select(t => new Series(t.Name, [.. levels.Select(l => Num(l.GetProperty(t.Key), field))]))];
 
-        summary.AppendLine($"### {name}: {(cluster ? "cluster" : "embedded")}{(name.EndsWith("-handout-off", StringComparison.Ordinal) ? ", hand-out table off" : "")} ({Date(r)}, {r.GetProperty("connections").GetInt32():N0} connections, {r.GetProperty("secondsPerRun").GetInt32()} s per run)");
+        summary.AppendLine($"### {name}: {(cluster ? "cluster" : "embedded")}{(name.EndsWith("-handout-off", StringComparison.Ordinal) ? ", hand-out table off" : "")} ({Date(r)}, {r.GetProperty("connections").GetInt32():N0} connections, {r.GetProperty("secondsPerRun").GetInt32()} s per run{(r.TryGetProperty("rounds", out var n) && n.GetInt32() > 1 ? $"; per concurrency the worst of {n.GetInt32()} rounds" : "")})");
         summary.AppendLine();
         summary.AppendLine("| c | target | req/s | p50 ms | p99 ms | p99.9 ms | bytes allocated/req | server CPU µs/req | GC paused | errors | others' CPU |");
         summary.AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
@@ -105,6 +105,20 @@ internal static class Charts
             summary.AppendLine(cluster
                 ? $"| {c} | {X(ratio)} {Met(c is 16 || ratio >= 0.6)} | {X(p99)} {Met(c is 16 || p99 <= 2)} | {X(db)} |"
                 : $"| {c} | {X(ratio)} {Met(ratio >= 0.8)} | {X(p99)} {Met(p99 <= 1.5)} | {X(p999)} {Met(p999 <= 3)} | {F(extra, 0)} {Met(double.IsNaN(extra) || extra <= 1024)} | {X(db)} |");
+        }
+
+        if (r.TryGetProperty("roundRatios", out var rounds) && rounds.GetArrayLength() > levels.Count)
+        {
+            // Several rounds: the tables above show each concurrency's worst round (by req/s ratio); every round's ratios here.
+            summary.AppendLine();
+            summary.AppendLine($"Every round ({r.GetProperty("rounds").GetInt32()} per concurrency, bare and ActorOAuth back to back in alternating order):");
+            summary.AppendLine();
+            summary.AppendLine("| c | round | req/s vs bare | p99 vs bare | p99.9 vs bare | allocated − bare's, bytes |");
+            summary.AppendLine("|--:|--:|--:|--:|--:|--:|");
+            foreach (var round in rounds.EnumerateArray())
+            {
+                summary.AppendLine($"| {round.GetProperty("concurrency").GetInt32()} | {round.GetProperty("round").GetInt32()} | {X(Num(round, "vsBare"))} | {X(Num(round, "p99VsBare"))} | {X(Num(round, "p999VsBare"))} | {F(Num(round, "extraAllocatedBytes"), 0)} |");
+            }
         }
 
         summary.AppendLine();
