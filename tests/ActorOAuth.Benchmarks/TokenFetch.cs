@@ -76,6 +76,7 @@ internal static class TokenFetch
 
             return await Measure.WithCpuAsync(() => Http(to, concurrency, seconds), inProcess);
         }
+
         Task<LoadResult> Pg(int concurrency, int duration)
         {
             database.Release();

@@ -103,7 +103,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 900, Height = 900 } });
-        context.SetDefaultTimeout(30_000);
+        // Generous: the suite runs its projects side by side on two cores, and a consent round trip (browser, sandbox
+        // process, callback, code exchange) once took longer than 30 s there while cluster tests stopped silos.
+        context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
 
