@@ -10,7 +10,7 @@ namespace ActorOAuth.Client;
 /// The one place that sends requests to the ActorOAuth API and reads its answers: JSON in the API's conventions, and
 /// every unsuccessful answer thrown as an <see cref="ActorOAuthProblemException"/>. Every sub-client goes through it.
 /// </summary>
-internal sealed class ActorOAuthHttp(HttpClient http)
+internal sealed class ActorOAuthHttp(HttpClient http, TimeProvider time)
 {
     /// <summary>camelCase, nulls left out (the API refuses unknown properties, not missing ones), unknown members read past.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -66,7 +66,7 @@ internal sealed class ActorOAuthHttp(HttpClient http)
         await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
         ?? throw new ActorOAuthProblemException(response.StatusCode, null, null, "Empty response", "The API answered without a body.");
 
-    private static async Task<ActorOAuthProblemException> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<ActorOAuthProblemException> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var retryAfter = RetryAfter(response);
         var mediaType = response.Content.Headers.ContentType?.MediaType;
@@ -106,10 +106,10 @@ internal sealed class ActorOAuthHttp(HttpClient http)
         }
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow > TimeSpan.Zero ? date - DateTimeOffset.UtcNow : TimeSpan.Zero,
+        { Date: { } date } => date - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
         _ => response.Headers.TryGetValues("Retry-After", out var values)
              && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             ? TimeSpan.FromSeconds(seconds)

@@ -36,12 +36,12 @@ public interface IActorOAuthClient
 }
 
 /// <inheritdoc />
-internal sealed class ActorOAuthClient(HttpClient http) : IActorOAuthClient
+internal sealed class ActorOAuthClient(HttpClient http, TimeProvider time) : IActorOAuthClient
 {
     /// <summary>The name of the <see cref="HttpClient"/> every ActorOAuth API call goes through.</summary>
     public const string HttpClientName = "ActorOAuth";
 
-    private readonly ActorOAuthHttp _http = new(http);
+    private readonly ActorOAuthHttp _http = new(http, time);
 
     public IConnectionsClient Connections => field ??= new ConnectionsClient(_http);
 

@@ -46,7 +46,7 @@ public static class ActorOAuthClientServiceCollectionExtensions
         services.TryAddSingleton<ConnectionTokenCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActorOAuthClientOptions>, ActorOAuthClientOptionsValidator>());
         services.TryAddTransient<IActorOAuthClient>(provider =>
-            new ActorOAuthClient(provider.GetRequiredService<IHttpClientFactory>().CreateClient(ActorOAuthClient.HttpClientName)));
+            new ActorOAuthClient(provider.GetRequiredService<IHttpClientFactory>().CreateClient(ActorOAuthClient.HttpClientName), provider.GetRequiredService<TimeProvider>()));
         return services.AddHttpClient(ActorOAuthClient.HttpClientName, (provider, http) =>
         {
             var options = provider.GetRequiredService<IOptions<ActorOAuthClientOptions>>().Value;

@@ -30,7 +30,7 @@ public class ClusterWithSandbox : IAsyncLifetimeLike
     }
 
     /// <summary>Grain and reminder time; it moves only when a test advances it.</summary>
-    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+    public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
 
     /// <summary>The in-process Orleans test cluster.</summary>
     public InProcessTestCluster Cluster { get; private set; } = null!;

@@ -88,7 +88,7 @@ internal sealed partial class ConnectionTokenCache(
         return token;
     }
 
-    private ActorOAuthClient Client() => new(clients.CreateClient(ActorOAuthClient.HttpClientName));
+    private ActorOAuthClient Client() => new(clients.CreateClient(ActorOAuthClient.HttpClientName), time);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId}: the third party answered 401; reported as unauthorized, fetching a refreshed token")]
     private static partial void LogReported(ILogger logger, string connectionId);

@@ -70,7 +70,7 @@ internal sealed partial class HandoutPublisher(
 
         // The table entry stays servable past the repeated `used` entry's due time: the fetch that finds it due tells the
         // connection (HandoutEntry.TryServe) and is not held up by it. Leases end at that time instead.
-        if (Limits(state, usedLoggedAt) is not { } limits)
+        if (Limits(state, usedLoggedAt, time.GetUtcNow()) is not { } limits)
         {
             WithdrawLocal();
             return;
@@ -195,19 +195,21 @@ internal sealed partial class HandoutPublisher(
     /// Until when a lease may hand out the connection's token as it is: the token's expiry, its refresh due time, or when
     /// the next <c>used</c> entry is due, whichever is first; null when it may not be now (<see cref="Connection.ServableAsIs"/>).
     /// </summary>
-    private DateTimeOffset? ServeUntil(ConnectionState state, DateTimeOffset? usedLoggedAt) =>
-        Limits(state, usedLoggedAt) is { } limits && limits.UsedDue > time.GetUtcNow()
+    private DateTimeOffset? ServeUntil(ConnectionState state, DateTimeOffset? usedLoggedAt)
+    {
+        var now = time.GetUtcNow();
+        return Limits(state, usedLoggedAt, now) is { } limits && limits.UsedDue > now
             ? (limits.UsedDue < limits.TokenUntil ? limits.UsedDue : limits.TokenUntil)
             : null;
+    }
 
     /// <summary>
     /// Until when the token may be handed out as it is (its expiry or its refresh due time, whichever is first), and when
     /// the next <c>used</c> entry is due; null when the connection may not be served as it is now, or has not logged
     /// <c>used</c> in this activation.
     /// </summary>
-    private (DateTimeOffset TokenUntil, DateTimeOffset UsedDue)? Limits(ConnectionState state, DateTimeOffset? usedLoggedAt)
+    private (DateTimeOffset TokenUntil, DateTimeOffset UsedDue)? Limits(ConnectionState state, DateTimeOffset? usedLoggedAt, DateTimeOffset now)
     {
-        var now = time.GetUtcNow();
         if (usedLoggedAt is not { } logged || !Connection.ServableAsIs(state, now))
         {
             return null;
