@@ -49,6 +49,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Where screenshots go: <c>TestResults/screenshots</c> at the repository root.</summary>
     public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
 
+    /// <summary>Where the traces of failed journeys go: <c>TestResults/traces</c> at the repository root.</summary>
+    public static string TraceDirectory { get; } = Path.Combine(RepositoryRoot(), "TestResults", "traces");
+
     public static string NewId(string suffix = "sandbox") => $"b{Environment.ProcessId}-{Interlocked.Increment(ref _next)}.{suffix}";
 
     public async Task InitializeAsync()
@@ -107,6 +110,28 @@ public sealed class BrowserFixture : IAsyncLifetime
         // process, callback, code exchange) once took longer than 30 s there while cluster tests stopped silos.
         context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="journey"/> on a fresh page with a Playwright trace recording (network, DOM snapshots);
+    /// when it fails, the trace is kept as <c>TestResults/traces/{name}.zip</c> (<c>playwright show-trace</c>).
+    /// </summary>
+    public async Task TracedAsync(string name, Func<IPage, Task> journey)
+    {
+        var page = await NewPageAsync();
+        await page.Context.Tracing.StartAsync(new TracingStartOptions { Snapshots = true, Sources = false, Title = name });
+        try
+        {
+            await journey(page);
+        }
+        catch
+        {
+            Directory.CreateDirectory(TraceDirectory);
+            await page.Context.Tracing.StopAsync(new TracingStopOptions { Path = Path.Combine(TraceDirectory, name + ".zip") });
+            throw;
+        }
+
+        await page.Context.Tracing.StopAsync();
     }
 
     /// <summary>An API client for a tenant (none when <paramref name="apiKey"/> is null). Never follows redirects.</summary>
