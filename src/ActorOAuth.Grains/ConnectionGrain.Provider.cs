@@ -1,4 +1,5 @@
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains.Connections;
 using ActorOAuth.Grains.Integrations;
 using ActorOAuth.Grains.Providers;
 using Microsoft.Extensions.Logging;
@@ -127,7 +128,7 @@ public sealed partial class ConnectionGrain
         var app = await Integration(integration).App();
         var effective = ProviderSettings.Effective(app.Settings, given, out var problem)
             ?? throw Invalid("The integration's URLs no longer fit this connection: " + problem);
-        State.Settings = effective with { ClientSecret = null };
+        State.Settings = SharedStrings.Share(effective with { ClientSecret = null });
         State.IssParameterRequired = app.IssParameterRequired;
         return effective;
     }

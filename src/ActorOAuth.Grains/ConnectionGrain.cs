@@ -42,10 +42,10 @@ public sealed partial class ConnectionGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        SharedStrings.Share(State);
         _effects = new ConnectionEffects(this, GrainFactory, storage, _options, time, logger);
-        _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, _effects.Sync);
-        _effects.Unwritten = () => _store.Unwritten;
-        _effects.WriteLater = _store.DeferBookkeepingWrite;
+        _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, _effects);
+        _effects.Store = _store;
         _handout = HandoutHosting.Publisher(ServiceProvider, this.GetPrimaryKeyString(), _options, time, logger);
         _handout.Activated(State);
         return _effects.Activated();

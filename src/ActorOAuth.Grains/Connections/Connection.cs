@@ -36,11 +36,11 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
         var created = !State.Exists;
         var secret = given is not null ? null : string.IsNullOrEmpty(settings.ClientSecret) ? State.Settings.ClientSecret : settings.ClientSecret;
         var oldParams = State.Settings.Params;
-        State.Settings = settings with { ClientSecret = secret };
-        State.Given = given is null ? null : given with { ClientSecret = null };
+        State.Settings = SharedStrings.Share(settings with { ClientSecret = secret });
+        State.Given = given is null ? null : SharedStrings.Share(given with { ClientSecret = null });
         State.Config = Merged(Without(State.Config, oldParams), settings.Params);
         State.IssParameterRequired = issParameterRequired;
-        State.CallbackUrl = callbackUrl;
+        State.CallbackUrl = SharedStrings.Share(callbackUrl);
         if (created)
         {
             State.Exists = true;
@@ -81,7 +81,7 @@ public sealed class Connection(ConnectionState state, ConnectionOptions options,
 
         DropAttempt();
         State.Attempt = attempt;
-        State.CallbackUrl = redirectUri;
+        State.CallbackUrl = SharedStrings.Share(redirectUri);
         Record(new AuthorizationStarted(Now, attempt.StateHash, attempt.ExpiresAt));
         Log("info", "authorize_started", verifier is null ? "Authorization started (PKCE off)." : "Authorization started with PKCE S256.");
         return new AuthorizationStart(AuthorizationUrl(settings, redirectUri, state, verifier), attempt.ExpiresAt);

@@ -29,11 +29,8 @@ internal sealed partial class ConnectionEffects(
     /// <summary>The status this activation counts in <see cref="ActorOAuthMetrics.ActiveConnections"/>; null while it counts none.</summary>
     private ConnectionStatus? _counted;
 
-    /// <summary>Whether a kept change is still unwritten (the index must not hear of it yet).</summary>
-    public Func<bool> Unwritten { get; set; } = () => false;
-
-    /// <summary>Asks for a write some time soon (carried by any write before it): what the outbox handed on leaves the row.</summary>
-    public Action WriteLater { get; set; } = () => { };
+    /// <summary>The connection's store (set once both exist: each needs the other).</summary>
+    public ConnectionStore Store { get; set; } = null!;
 
     private ConnectionState State => storage.State;
 
@@ -188,7 +185,7 @@ internal sealed partial class ConnectionEffects(
     public async Task Sync()
     {
         var synced = await BestEffort(() => _scheduler.Sync(State.Refresh.NextAt), "arming the refresh reminder");
-        if (State.Exists && State.IndexRevision > State.IndexedRevision && !Unwritten())
+        if (State.Exists && State.IndexRevision > State.IndexedRevision && !Store.Unwritten)
         {
             var revision = State.IndexRevision;
             synced &= await BestEffort(async () =>
@@ -198,14 +195,14 @@ internal sealed partial class ConnectionEffects(
             }, "updating the tenant's index");
         }
 
-        if (!Unwritten())
+        if (!Store.Unwritten)
         {
             // Only what is written goes out: an event is never sent for a change storage does not hold.
             var outboxed = State.Outbox.Count;
             synced &= await _outbox.Forward(Names.Tenant, Names.ConnectionId);
             if (State.Exists && State.Outbox.Count < outboxed)
             {
-                WriteLater();
+                Store.DeferBookkeepingWrite();
             }
 
             if (!State.Exists && storage.RecordExists && State.Outbox.Count == 0)

@@ -20,7 +20,7 @@ internal sealed partial class ConnectionStore(
     TimeProvider time,
     JitterSource jitter,
     ILogger logger,
-    Func<Task> written)
+    ConnectionEffects effects)
 {
     private IGrainTimer? _retry;
     private IGrainTimer? _usedWrite;
@@ -155,7 +155,7 @@ internal sealed partial class ConnectionStore(
 
         await storage.WriteStateAsync(cancellationToken);
         Forget();
-        await written();
+        await effects.Sync();
     }
 
     /// <summary>One write; a failure is logged and, for a kept change, retried on a timer.</summary>
