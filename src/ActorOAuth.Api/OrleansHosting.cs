@@ -1,4 +1,5 @@
 using ActorOAuth.Grains;
+using ActorOAuth.Grains.Webhooks;
 using ActorOAuth.Hosting;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -53,8 +54,12 @@ public static class OrleansHosting
                 // faster (the cluster's PostgreSQL rows use it too, under encryption).
                 .AddMemoryGrainStorage(GrainStorage.Name, storage => storage.Configure<Serializer>(
                     (o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)))
-                .UseInMemoryReminderService());
+                .UseInMemoryReminderService()
+                .Configure<GrainDirectoryOptions>(o => o.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None));
             builder.Services.AddActorOAuthGrains();
+            // Reminders in this process's memory go with it: arming the outbox reminder ahead of each event's write
+            // would protect nothing.
+            builder.Services.PostConfigure<WebhookOptions>(o => o.OutboxReminderAhead = false);
         }
 
         builder.Services.AddStorageExceptionSerialization();

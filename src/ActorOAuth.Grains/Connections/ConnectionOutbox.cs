@@ -11,8 +11,9 @@ namespace ActorOAuth.Grains.Connections;
 /// (<see cref="Capture"/>) and put in the connection's outbox before the change is written, so the event and the change
 /// are stored together: never one without the other. After the write the outbox goes to the tenant's webhooks grain,
 /// which stores it before it answers; only then do the entries leave the outbox (carried by a later write: a repeated
-/// forward after a crash is recognised there by event id). A reminder, armed before such a write, brings a connection
-/// whose silo was lost back to forward what is left, even one that has nothing else scheduled.
+/// forward after a crash is recognised there by event id). A reminder, armed before such a write (or, where reminders
+/// do not outlive the silo, once a forward failed), brings a connection whose silo was lost back to forward what is
+/// left, even one that has nothing else scheduled.
 /// </summary>
 internal sealed partial class ConnectionOutbox(
     IGrainBase grain,
@@ -102,6 +103,14 @@ internal sealed partial class ConnectionOutbox(
     /// </summary>
     public async Task ArmAhead()
     {
+        if (options.OutboxReminderAhead)
+        {
+            await Arm();
+        }
+    }
+
+    private async Task Arm()
+    {
         if (State.Outbox.Count == 0 || _armed == true)
         {
             return;
@@ -135,6 +144,7 @@ internal sealed partial class ConnectionOutbox(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogForwardFailed(logger, e, Key, "handing its events to the tenant's webhooks");
+                await Arm(); // not armed ahead: from now on the reminder brings the events back
                 return false;
             }
 

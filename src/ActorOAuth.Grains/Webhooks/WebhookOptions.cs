@@ -27,6 +27,14 @@ public sealed class WebhookOptions
     /// <summary>The longest <c>Retry-After</c> honoured; a longer one waits this long. Default 1 hour.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Whether a write that carries webhook events arms the connection's outbox reminder first, so the events are handed
+    /// on even when the silo is lost right after the write. Default true. The embedded default sets it false: its
+    /// reminders live in its own memory and go with it, so arming ahead would only cost two reminder writes per event.
+    /// Either way a forward that fails arms the reminder (the events come back even if the connection deactivates).
+    /// </summary>
+    public bool OutboxReminderAhead { get; set; } = true;
+
     /// <summary>How long a rotated-out secret still signs, next to the new one. Default 24 hours.</summary>
     public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(24);
 
