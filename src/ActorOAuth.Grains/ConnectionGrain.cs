@@ -5,6 +5,7 @@ using ActorOAuth.Grains.Providers;
 using ActorOAuth.Grains.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 using Orleans.Serialization;
 
 namespace ActorOAuth.Grains;
@@ -22,6 +23,7 @@ public sealed partial class ConnectionGrain(
     TimeProvider time,
     JitterSource jitter,
     DeepCopier<ConnectionState> copier,
+    DeferredWrites deferred,
     IOptions<ConnectionOptions> options,
     ILogger<ConnectionGrain> logger) : Grain, IConnectionGrain, IConnectionTurn, IRemindable, IConnectionHandout, IHandoutTurn
 {
@@ -44,7 +46,7 @@ public sealed partial class ConnectionGrain(
     {
         SharedStrings.Share(State);
         _effects = new ConnectionEffects(this, GrainFactory, storage, _options, time, logger);
-        _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, _effects);
+        _store = new ConnectionStore(this, storage, copier, _options, time, jitter, logger, _effects, deferred);
         _effects.Store = _store;
         _handout = HandoutHosting.Publisher(ServiceProvider, this.GetPrimaryKeyString(), _options, time, logger);
         _handout.Activated(State);
@@ -216,6 +218,8 @@ public sealed partial class ConnectionGrain(
     }
 
     public Task<AccessTokenResult> FetchInTurn(bool forceRefresh) => Published(Fetch(forceRefresh));
+
+    public Task WriteDeferred() => _store.WriteDeferred();
 
     private async Task<AccessTokenResult> Fetch(bool forceRefresh)
     {
@@ -435,4 +439,8 @@ public interface IConnectionTurn : IGrainWithStringKey
     /// <summary>A token fetch that changes the connection (a refresh, the status, a log entry), in turn with its other calls.</summary>
     [Alias("FetchInTurn")]
     Task<AccessTokenResult> FetchInTurn(bool forceRefresh);
+
+    /// <summary>Its deferred write fell due (sent by the silo's <see cref="DeferredWrites"/>): what waits is written in turn.</summary>
+    [Alias("WriteDeferred"), OneWay]
+    Task WriteDeferred();
 }

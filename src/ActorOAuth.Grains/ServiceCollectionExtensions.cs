@@ -1,3 +1,4 @@
+using ActorOAuth.Grains.Connections;
 using ActorOAuth.Grains.Handout;
 using ActorOAuth.Grains.Index;
 using ActorOAuth.Grains.Security;
@@ -21,6 +22,7 @@ public static class ServiceCollectionExtensions
         services.AddProviderUrlPolicy();
         services.AddHandoutOptions();
         services.TryAddSingleton(new HandoutTable());
+        services.TryAddSingleton<DeferredWrites>();
         services.TryAddSingleton<GuardedConnector>();
         services.TryAddTransient<ResponseSizeLimit>();
         services.TryAddSingleton(TimeProvider.System);

@@ -85,6 +85,22 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_repeated_used_entry_is_written_by_the_deferred_write_alone_once_the_write_delay_has_passed()
+    {
+        var key = ClusterFixture.NewKey();
+        var grain = await fixture.ConnectAsync(key);
+        await UseTwiceAnIntervalApart(key, grain);
+        var token = (await fixture.ReadStateAsync(key)).Tokens!.AccessToken;
+
+        // Well before the token's refresh is due: no other write would carry the entry.
+        fixture.Time.Advance(new ConnectionOptions().UsedWriteDelay + TimeSpan.FromSeconds(1));
+
+        await ClusterWithSandbox.Eventually(async () => UsedEntries((await fixture.ReadStateAsync(key)).Log) == 2,
+            because: "the silo's deferred writes tell the connection once its delay has passed");
+        Assert.Equal(token, (await fixture.ReadStateAsync(key)).Tokens!.AccessToken);
+    }
+
+    [Fact]
     public async Task A_pending_used_entry_is_written_when_the_connection_deactivates()
     {
         var key = ClusterFixture.NewKey();

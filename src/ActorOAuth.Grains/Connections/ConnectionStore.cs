@@ -20,10 +20,11 @@ internal sealed partial class ConnectionStore(
     TimeProvider time,
     JitterSource jitter,
     ILogger logger,
-    ConnectionEffects effects)
+    ConnectionEffects effects,
+    DeferredWrites deferred)
 {
     private IGrainTimer? _retry;
-    private IGrainTimer? _usedWrite;
+    private DeferredWrite? _usedWrite;
     private bool _usedUnwritten;
 
     /// <summary>What waits for the deferred write is bookkeeping only (the outbox handed on, leases gone): it leaves <c>updatedAt</c> alone.</summary>
@@ -92,8 +93,24 @@ internal sealed partial class ConnectionStore(
     private void Defer()
     {
         _usedUnwritten = true;
-        _usedWrite ??= grain.RegisterGrainTimer(WriteUsed,
-            new GrainTimerCreationOptions(options.UsedWriteDelay * jitter.NextDouble(), Timeout.InfiniteTimeSpan));
+        if (_usedWrite is not { IsWaiting: true })
+        {
+            _usedWrite = deferred.Schedule(grain.GrainContext.GrainId, options.UsedWriteDelay * jitter.NextDouble());
+        }
+    }
+
+    /// <summary>The deferred write fell due (<see cref="DeferredWrites"/> told the connection): what waits is written now.</summary>
+    public async Task WriteDeferred()
+    {
+        if (_usedWrite is { IsWaiting: false })
+        {
+            _usedWrite = null;
+        }
+
+        if (_usedUnwritten)
+        {
+            await TryWrite(CancellationToken.None, bookkeeping: _bookkeepingOnly && !Unwritten);
+        }
     }
 
     /// <summary>A change that only has to be written before the activation goes (carried by an earlier write, or by <see cref="Flush"/>).</summary>
@@ -130,6 +147,8 @@ internal sealed partial class ConnectionStore(
     /// </summary>
     public async Task Flush(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _usedWrite?.Cancel();
+        _usedWrite = null;
         if (Unwritten || (_usedUnwritten && reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
         {
             if (!await TryWrite(cancellationToken, bookkeeping: _bookkeepingOnly && !Unwritten) && Unwritten)
@@ -197,27 +216,6 @@ internal sealed partial class ConnectionStore(
         if (await TryWrite(cancellationToken))
         {
             LogWriteRecovered(logger, Key);
-        }
-    }
-
-    /// <summary>
-    /// The deferred write's one-shot timer. The write does not take the timer's token: disposing the timer (done once it
-    /// fired, so the next deferral arms a new one) cancels that token, and a storage honouring it would skip the write.
-    /// </summary>
-    private async Task WriteUsed(CancellationToken cancellationToken)
-    {
-        var timer = _usedWrite;
-        _usedWrite = null;
-        try
-        {
-            if (_usedUnwritten)
-            {
-                await TryWrite(CancellationToken.None, bookkeeping: _bookkeepingOnly && !Unwritten);
-            }
-        }
-        finally
-        {
-            timer?.Dispose();
         }
     }
 
