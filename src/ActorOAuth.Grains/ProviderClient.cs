@@ -7,7 +7,6 @@ using ActorOAuth.Grains.Providers;
 using ActorOAuth.Grains.Security;
 using ActorOAuth.Grains.Telemetry;
 using Duende.IdentityModel.Client;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace ActorOAuth.Grains;
 
@@ -44,15 +43,6 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
 
     /// <summary>The code of a token response that breaks RFC 6749's syntax (a token with CR/LF, a malformed token_type).</summary>
     public const string InvalidTokenResponse = "invalid_token_response";
-
-    /// <summary>The token type when the provider names none or names exactly this (then one string every connection shares).</summary>
-    private const string DefaultTokenType = "Bearer";
-
-    private static readonly HashSet<string> TerminalErrors = ["invalid_grant", "invalid_client", "unauthorized_client"];
-
-    // RFC 6749's, and Slack's words for the same (its errors come with HTTP 200).
-    private static readonly HashSet<string> TransientErrors =
-        ["temporarily_unavailable", "server_error", "ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"];
 
     public async Task<ProviderTokenResult> ExchangeCode(ConnectionSettings settings, string code, string redirectUri, string? codeVerifier, CancellationToken cancellationToken)
     {
@@ -144,7 +134,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             return failed;
         }
 
-        return Failure(answer, rules.OkField) ?? (IsSuccess(answer.Status) ? null : Classify(answer, null, null));
+        return answer.Failure(rules.OkField) ?? (answer.IsSuccess ? null : answer.Classify());
     }
 
     /// <summary>Revokes one token; null on success, else the error (network trouble and refusals by policy included).</summary>
@@ -195,26 +185,26 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         var status = (int)answer.Status;
         if (answer.Status == HttpStatusCode.Unauthorized)
         {
-            return new(false, true, status, "The provider refused the access token (401)" + Describe(CodeOf(answer.Body)) + ".");
+            return new(false, true, status, "The provider refused the access token (401)" + Describe(answer.ErrorCode) + ".");
         }
 
         if (rules.OkField && answer.Body is { ValueKind: JsonValueKind.Object } body
             && body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False)
         {
-            var code = OAuthSyntax.SanitizeErrorCode(ErrorOf(body)?.Code);
+            var code = OAuthSyntax.SanitizeErrorCode(ProviderAnswer.ErrorOf(body)?.Code);
             var refusedToken = rules.UnauthorizedErrors.Contains(code);
             return new(false, refusedToken, status, $"The provider answered ok:false ({code})" + (refusedToken ? ": it refused the access token." : "."));
         }
 
-        if (rules.Kind == CheckKinds.Introspection && IsSuccess(answer.Status) && answer.Body is { ValueKind: JsonValueKind.Object } introspection
+        if (rules.Kind == CheckKinds.Introspection && answer.IsSuccess && answer.Body is { ValueKind: JsonValueKind.Object } introspection
             && introspection.TryGetProperty("active", out var active) && active.ValueKind == JsonValueKind.False)
         {
             return new(false, true, status, "The provider says the access token is not active.");
         }
 
-        return IsSuccess(answer.Status)
+        return answer.IsSuccess
             ? new(true, false, status, $"The provider accepted the access token ({status}).")
-            : new(false, false, status, $"The provider's identity call answered {status}" + Describe(CodeOf(answer.Body)) + ".");
+            : new(false, false, status, $"The provider's identity call answered {status}" + Describe(answer.ErrorCode) + ".");
     }
 
     /// <summary>
@@ -241,7 +231,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
                 var request = new HttpRequestMessage(HttpMethod.Get, url);
                 Present(request, entry.Check, tokens.AccessToken);
                 var answer = await Send(request, cancellationToken);
-                if (answer.Error is not null || !IsSuccess(answer.Status) || answer.Body is not { } body)
+                if (answer.Error is not null || !answer.IsSuccess || answer.Body is not { } body)
                 {
                     problems.Add($"{url} answered {(answer.Error?.Code ?? ((int)answer.Status).ToString(System.Globalization.CultureInfo.InvariantCulture))}");
                     continue;
@@ -249,7 +239,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
 
                 foreach (var capture in call)
                 {
-                    if (ValueAt(body, capture.Path) is { } value)
+                    if (JsonValues.ValueAt(body, capture.Path) is { } value)
                     {
                         config[capture.Key] = value;
                     }
@@ -297,13 +287,13 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
                 continue;
             }
 
-            if (!IsSuccess(answer.Status) || answer.Body is not { ValueKind: JsonValueKind.Object } document)
+            if (!answer.IsSuccess || answer.Body is not { ValueKind: JsonValueKind.Object } document)
             {
-                problems.Add(IsSuccess(answer.Status) ? $"{url} is not a JSON object" : $"{url} answered {(int)answer.Status}");
+                problems.Add(answer.IsSuccess ? $"{url} is not a JSON object" : $"{url} answered {(int)answer.Status}");
                 continue;
             }
 
-            var named = String(document, "issuer");
+            var named = JsonValues.String(document, "issuer");
             if (!string.Equals(named, issuer, StringComparison.Ordinal))
             {
                 problems.Add(named is null
@@ -312,7 +302,7 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
                 continue;
             }
 
-            string? Allowed(string name) => String(document, name) is { } endpoint && urls.FormProblem(endpoint) is null ? endpoint : null;
+            string? Allowed(string name) => JsonValues.String(document, name) is { } endpoint && urls.FormProblem(endpoint) is null ? endpoint : null;
             var issParameter = document.TryGetProperty("authorization_response_iss_parameter_supported", out var flag) && flag.ValueKind == JsonValueKind.True;
             return new(new ProviderMetadata(issuer, Allowed("authorization_endpoint"), Allowed("token_endpoint"), Allowed("revocation_endpoint"), issParameter,
                 Allowed("userinfo_endpoint")), null);
@@ -385,13 +375,11 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         }
     }
 
-    /// <param name="known">Scopes the connection already holds (requested, or granted before): granted scopes equal to
-    /// them are kept as those very strings, so a connection does not hold each scope twice.</param>
     private async Task<ProviderTokenResult> SendToken(HttpRequestMessage request, ProviderEntry entry, TokenSet? previous, IReadOnlyList<string> known,
         CancellationToken cancellationToken)
     {
         var answer = await Send(request, cancellationToken);
-        return answer.Error is { } error ? new(null, error) : Read(answer, entry, previous, known);
+        return answer.Error is { } error ? new(null, error) : TokenResponseReader.Read(answer, entry, previous, known, time.GetUtcNow());
     }
 
     /// <summary>One call; the answer's body read as JSON, or as a form-encoded document (GitHub's default), or not at all.</summary>
@@ -405,291 +393,13 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
             {
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
                 var mediaType = response.Content.Headers.ContentType?.MediaType;
-                return new ProviderAnswer(response.StatusCode, response.ReasonPhrase, ParseBody(text, mediaType), RetryAfter(response), null);
+                return new ProviderAnswer(response.StatusCode, response.ReasonPhrase, ProviderAnswer.ParseBody(text, mediaType), RetryAfter(response), null);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return new ProviderAnswer(0, null, null, null, FromException(e));
         }
-    }
-
-    private static JsonElement? ParseBody(string text, string? mediaType)
-    {
-        var trimmed = text.AsSpan().TrimStart();
-        if (trimmed.Length > 0 && trimmed[0] is '{' or '[')
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(text);
-                return document.RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
-        }
-
-        if (mediaType is "application/x-www-form-urlencoded" or "text/plain" && text.Contains('='))
-        {
-            var form = QueryHelpers.ParseQuery(text.StartsWith('?') ? text : "?" + text);
-            return JsonSerializer.SerializeToElement(form.ToDictionary(p => p.Key, p => p.Value.ToString()));
-        }
-
-        return null;
-    }
-
-    /// <summary>Builds the token set from a successful answer, or says why the answer is a failure after all.</summary>
-    private ProviderTokenResult Read(ProviderAnswer answer, ProviderEntry entry, TokenSet? previous, IReadOnlyList<string> known)
-    {
-        if (Failure(answer, entry.TokenResponse.OkField) is { } failure)
-        {
-            return new(null, failure);
-        }
-
-        if (!IsSuccess(answer.Status))
-        {
-            return new(null, Classify(answer, null, null));
-        }
-
-        if (answer.Body is not { ValueKind: JsonValueKind.Object } root)
-        {
-            return new(null, new ProviderError("invalid_response", "The token endpoint answered without a JSON or form-encoded object.", Transient: true));
-        }
-
-        var tokens = root;
-        if (String(root, "access_token") is null && entry.TokenResponse.Nested is { } nested
-            && root.TryGetProperty(nested, out var inner) && inner.ValueKind == JsonValueKind.Object)
-        {
-            tokens = inner;
-        }
-
-        var accessToken = String(tokens, "access_token");
-        if (string.IsNullOrEmpty(accessToken))
-        {
-            return new(null, new ProviderError("invalid_response", "The token endpoint answered without an access_token.", Transient: true));
-        }
-
-        var refreshToken = String(tokens, "refresh_token");
-        var tokenType = String(tokens, "token_type");
-        if (BrokenField(accessToken, refreshToken, tokenType) is { } field)
-        {
-            // Not transient: a provider that answers broken tokens keeps doing so, and retrying a refresh whose answer
-            // was refused may present a refresh token the provider already rotated (reuse detection can revoke the
-            // whole grant). The connection errors at once and the operator sees which field was broken. The value is
-            // never repeated: it is a token.
-            return new(null, new ProviderError(InvalidTokenResponse,
-                $"The token endpoint answered a {field} that breaks RFC 6749's syntax ({Rule(field)}); the response was not stored.", Transient: false));
-        }
-
-        var now = time.GetUtcNow();
-        // A response without a refresh token keeps the one held (no rotation at this provider).
-        var heldRefreshToken = string.IsNullOrEmpty(refreshToken) ? previous?.RefreshToken : refreshToken;
-        var expiresIn = Seconds(tokens, "expires_in");
-        return new(new TokenSet
-        {
-            AccessToken = accessToken,
-            TokenType = string.IsNullOrEmpty(tokenType) || tokenType == DefaultTokenType ? DefaultTokenType : tokenType,
-            RefreshToken = heldRefreshToken,
-            IssuedAt = now,
-            // 0 means "never" (Mailchimp); a missing expires_in is unknown, unless the entry says how long its tokens live.
-            ExpiresAt = expiresIn switch
-            {
-                > 0 => now.AddSeconds(expiresIn.Value),
-                null when heldRefreshToken is not null && entry.DefaultTokenLifetimeSeconds is { } lifetime => now.AddSeconds(lifetime),
-                _ => null,
-            },
-            GrantedScopes = Shared(Scopes(tokens, entry.TokenResponse.ScopeSeparator ?? entry.ScopeSeparator), known) ?? previous?.GrantedScopes ?? [],
-            Config = Capture(root, entry),
-        }, null);
-    }
-
-    /// <summary>An answer that fails whatever its status: one carrying <c>error</c>, or <c>"ok": false</c> where the entry says so.</summary>
-    private static ProviderError? Failure(ProviderAnswer answer, bool okField)
-    {
-        if (answer.Body is not { ValueKind: JsonValueKind.Object } body)
-        {
-            return null;
-        }
-
-        if (ErrorOf(body) is { } error)
-        {
-            return Classify(answer, error.Code, error.Description);
-        }
-
-        return okField && body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False
-            ? Classify(answer, "provider_error", "The provider answered ok:false without an error code.")
-            : null;
-    }
-
-    /// <summary>The <c>error</c> member (a string, or an object with a <c>code</c>) and its description, if any.</summary>
-    private static (string Code, string? Description)? ErrorOf(JsonElement? body)
-    {
-        if (body is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("error", out var error))
-        {
-            return null;
-        }
-
-        var code = error.ValueKind switch
-        {
-            JsonValueKind.String => error.GetString(),
-            JsonValueKind.Object => String(error, "code") ?? OAuthSyntax.InvalidErrorCode,
-            JsonValueKind.Null => null,
-            _ => OAuthSyntax.InvalidErrorCode,
-        };
-        if (string.IsNullOrEmpty(code))
-        {
-            return null;
-        }
-
-        var description = String(root, "error_description") ?? (error.ValueKind == JsonValueKind.Object ? String(error, "message") : String(root, "message"));
-        return (code, description);
-    }
-
-    /// <summary>The answer's error code, sanitised for a log line or a response; null when it carries none.</summary>
-    private static string? CodeOf(JsonElement? body) => ErrorOf(body) is { } error ? OAuthSyntax.SanitizeErrorCode(error.Code) : null;
-
-    /// <summary>The config values an entry captures from a token response (<see cref="ConfigSources.Token"/>); null when none.</summary>
-    private static IReadOnlyDictionary<string, string>? Capture(JsonElement root, ProviderEntry entry)
-    {
-        Dictionary<string, string>? config = null;
-        foreach (var capture in entry.Config.Where(c => c.From == ConfigSources.Token))
-        {
-            if (ValueAt(root, capture.Path) is { } value)
-            {
-                (config ??= new(StringComparer.Ordinal))[capture.Key] = value;
-            }
-        }
-
-        return config;
-    }
-
-    /// <summary>The string, number or boolean at a dotted path (<c>team.id</c>, <c>0.id</c>), as text; null when absent or unfit to keep.</summary>
-    public static string? ValueAt(JsonElement root, string path)
-    {
-        var current = root;
-        foreach (var step in path.Split('.'))
-        {
-            if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(step, out var next))
-            {
-                current = next;
-            }
-            else if (current.ValueKind == JsonValueKind.Array && int.TryParse(step, out var index) && index >= 0 && index < current.GetArrayLength())
-            {
-                current = current[index];
-            }
-            else
-            {
-                return null;
-            }
-        }
-
-        var value = current.ValueKind switch
-        {
-            JsonValueKind.String => current.GetString(),
-            JsonValueKind.Number => current.GetRawText(),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            _ => null,
-        };
-        return ConnectionConfig.IsValue(value) && value!.Length > 0 ? value : null;
-    }
-
-    private static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    /// <summary><c>expires_in</c> as a number or a numeric string; null when absent.</summary>
-    private static long? Seconds(JsonElement element, string name)
-    {
-        if (!element.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.Number when value.TryGetInt64(out var n) => n,
-            JsonValueKind.String when long.TryParse(value.GetString(), out var n) => n,
-            _ => null,
-        };
-    }
-
-    /// <summary>
-    /// <paramref name="scopes"/> with each scope equal to one in <paramref name="known"/> replaced by that string, or
-    /// <paramref name="known"/> itself when the two are equal.
-    /// </summary>
-    private static IReadOnlyList<string>? Shared(IReadOnlyList<string>? scopes, IReadOnlyList<string> known)
-    {
-        if (scopes is null || known.Count == 0)
-        {
-            return scopes;
-        }
-
-        if (scopes.SequenceEqual(known, StringComparer.Ordinal))
-        {
-            return known;
-        }
-
-        return [.. scopes.Select(scope => known.FirstOrDefault(k => string.Equals(k, scope, StringComparison.Ordinal)) ?? scope)];
-    }
-
-    /// <summary>The granted scopes: <c>scope</c> (or <c>scopes</c>) as a string joined by <paramref name="separator"/>, or an array; null when absent.</summary>
-    private static IReadOnlyList<string>? Scopes(JsonElement element, string separator)
-    {
-        foreach (var name in new[] { "scope", "scopes" })
-        {
-            if (!element.TryGetProperty(name, out var value))
-            {
-                continue;
-            }
-
-            if (value.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(value.GetString()))
-            {
-                var separators = separator == " " ? new[] { ' ' } : new[] { separator[0], ' ' };
-                return value.GetString()!.Split(separators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            }
-
-            if (value.ValueKind == JsonValueKind.Array)
-            {
-                return [.. value.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.String).Select(s => s.GetString()!)];
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The first field of a successful token response that breaks RFC 6749 Appendix A, or null.</summary>
-    private static string? BrokenField(string accessToken, string? refreshToken, string? tokenType)
-    {
-        if (!OAuthSyntax.IsVsChars(accessToken))
-        {
-            return "access_token";
-        }
-
-        if (!string.IsNullOrEmpty(refreshToken) && !OAuthSyntax.IsVsChars(refreshToken))
-        {
-            return "refresh_token";
-        }
-
-        return !string.IsNullOrEmpty(tokenType) && !OAuthSyntax.IsTokenType(tokenType) ? "token_type" : null;
-    }
-
-    private static string Rule(string field) => field == "token_type"
-        ? "a type name of letters, digits, '-', '.' and '_', or an absolute URI"
-        : "printable ASCII characters and spaces only";
-
-    private static ProviderError Classify(ProviderAnswer answer, string? error, string? description)
-    {
-        var status = answer.Status;
-        // The provider's words are logged and shown: only RFC 6749's error characters get through, bounded.
-        if (!string.IsNullOrEmpty(error))
-        {
-            var code = OAuthSyntax.SanitizeErrorCode(error);
-            var transient = TransientErrors.Contains(code) || IsTransientStatus(status);
-            return new ProviderError(code, OAuthSyntax.SanitizeDescription(description), transient && !TerminalErrors.Contains(code), answer.RetryAfter);
-        }
-
-        return new ProviderError($"http_{(int)status}", OAuthSyntax.SanitizeDescription(answer.Reason), IsTransientStatus(status), answer.RetryAfter);
     }
 
     /// <summary>Classifies a failed call by its exception: refusals by policy are terminal, network trouble is transient.</summary>
@@ -711,11 +421,6 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         return new ProviderError("network_error", exception?.GetType().Name, Transient: true, retryAfter);
     }
 
-    private static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;
-
-    private static bool IsTransientStatus(HttpStatusCode status) =>
-        status == HttpStatusCode.TooManyRequests || (int)status >= 500;
-
     private static string Describe(string? text) => string.IsNullOrEmpty(text) ? "" : ": " + text;
 
     private static string Bounded(string text) => OAuthSyntax.SanitizeDescription(text.Length > 200 ? text[..200] : text) ?? "";
@@ -731,6 +436,4 @@ public sealed class ProviderClient(IHttpClientFactory httpClientFactory, Provide
         return header?.Date is { } date ? date - time.GetUtcNow() : null;
     }
 
-    /// <summary>What one call got back: status, reason and body, or the error that stopped it.</summary>
-    private sealed record ProviderAnswer(HttpStatusCode Status, string? Reason, JsonElement? Body, TimeSpan? RetryAfter, ProviderError? Error);
 }
