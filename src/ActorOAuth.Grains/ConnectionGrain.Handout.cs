@@ -76,5 +76,18 @@ public sealed partial class ConnectionGrain
         }
     }
 
+    /// <inheritdoc cref="Published{T}(Task{T})"/>
+    private async Task Published(Task call)
+    {
+        try
+        {
+            await call;
+        }
+        finally
+        {
+            PublishHandout();
+        }
+    }
+
     private void PublishHandout() => _handout.Publish(State, _usedLoggedAt);
 }

@@ -255,12 +255,12 @@ public sealed partial class ConnectionGrain(
     /// </summary>
     public Task ReportError(string code, string? message) => Published(Reported(code, message));
 
-    private async Task<bool> Reported(string code, string? message)
+    private async Task Reported(string code, string? message)
     {
         await Command(c => c.ReportError(code, message));
         if (code != "unauthorized")
         {
-            return true;
+            return;
         }
 
         var connection = Domain();
@@ -274,8 +274,6 @@ public sealed partial class ConnectionGrain(
                 await Keep(connection, c => c.RecoveredWithFreshTokens());
                 break;
         }
-
-        return true;
     }
 
     public async Task<ConnectionView> Disconnect()
@@ -311,17 +309,17 @@ public sealed partial class ConnectionGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Published(Reminded(reminderName, status));
 
-    private async Task<bool> Reminded(string reminderName, TickStatus status)
+    private async Task Reminded(string reminderName, TickStatus status)
     {
         if (reminderName == ConnectionOutbox.ReminderName)
         {
             await _effects.OutboxTicked();
-            return true;
+            return;
         }
 
         if (reminderName != RefreshScheduler.ReminderName)
         {
-            return false;
+            return;
         }
 
         switch (Domain().ReminderTicked())
@@ -336,8 +334,6 @@ public sealed partial class ConnectionGrain(
                 await Refresh(forced: false);
                 break;
         }
-
-        return true;
     }
 
     /// <summary>One refresh, if the schedule and budget allow a provider call; its outcome is never dropped.</summary>
