@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace ActorOAuth.Api.Infrastructure;
@@ -25,17 +27,29 @@ public static class RateLimiting
             });
         };
 
-        limiter.AddPolicy(TenantPolicy, http =>
+        limiter.AddPolicy<Partition, TenantLimits>(TenantPolicy);
+        limiter.AddPolicy<Partition, CallbackLimits>(CallbackPolicy);
+    });
+
+    /// <summary>Whose bucket a request takes from: its tenant's, or (without a valid key) its client address's.</summary>
+    private readonly record struct Partition(string? Tenant, IPAddress? Address);
+
+    // Policies as classes: the options come through the monitor each holds (no service lookup per request), and a
+    // partition key is a struct, not a string concatenated per request.
+    private sealed class TenantLimits(IOptionsMonitor<ActorOAuthOptions> options) : IRateLimiterPolicy<Partition>
+    {
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
+
+        public RateLimitPartition<Partition> GetPartition(HttpContext http)
         {
-            var limits = Limits(http);
-            var tenant = http.User.FindFirst(ApiKeyAuthenticationHandler.TenantClaim)?.Value;
+            var limits = options.CurrentValue.RateLimits;
             if (!limits.Enabled)
             {
-                return RateLimitPartition.GetNoLimiter("off");
+                return RateLimitPartition.GetNoLimiter(default(Partition));
             }
 
-            // Requests without a valid key share one bucket per client address.
-            var key = tenant is null ? "anonymous:" + http.Connection.RemoteIpAddress : "tenant:" + tenant;
+            var tenant = http.User.FindFirst(ApiKeyAuthenticationHandler.TenantClaim)?.Value;
+            var key = tenant is null ? new Partition(null, http.Connection.RemoteIpAddress) : new Partition(tenant, null);
             return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = limits.TenantBurst,
@@ -44,22 +58,24 @@ public static class RateLimiting
                 QueueLimit = 0,
                 AutoReplenishment = true,
             });
-        });
+        }
+    }
 
-        limiter.AddPolicy(CallbackPolicy, http =>
+    private sealed class CallbackLimits(IOptionsMonitor<ActorOAuthOptions> options) : IRateLimiterPolicy<Partition>
+    {
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
+
+        public RateLimitPartition<Partition> GetPartition(HttpContext http)
         {
-            var limits = Limits(http);
+            var limits = options.CurrentValue.RateLimits;
             return limits.Enabled
-                ? RateLimitPartition.GetFixedWindowLimiter("address:" + http.Connection.RemoteIpAddress, _ => new FixedWindowRateLimiterOptions
+                ? RateLimitPartition.GetFixedWindowLimiter(new Partition(null, http.Connection.RemoteIpAddress), _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = limits.CallbackRequestsPerMinute,
                     Window = TimeSpan.FromMinutes(1),
                     QueueLimit = 0,
                 })
-                : RateLimitPartition.GetNoLimiter("off");
-        });
-    });
-
-    private static RateLimitOptions Limits(HttpContext http) =>
-        http.RequestServices.GetRequiredService<IOptionsMonitor<ActorOAuthOptions>>().CurrentValue.RateLimits;
+                : RateLimitPartition.GetNoLimiter(default(Partition));
+        }
+    }
 }
