@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ActorOAuth.Abstractions;
+using ActorOAuth.Grains;
+using ActorOAuth.Testing;
 
 namespace ActorOAuth.Api.Tests;
 
@@ -105,4 +107,40 @@ public sealed class DurabilityApiTests(ApiFixture fixture)
         using var anonymous = fixture.Client(apiKey: null);
         await AssertProblem(await anonymous.GetAsync("/api/connections"), HttpStatusCode.Unauthorized, ProblemCodes.Unauthorized);
     }
+
+    [Fact]
+    public async Task A_repeated_used_entry_whose_deferred_write_fails_stays_logged_and_is_not_reported_as_a_change_being_retried()
+    {
+        using var api = fixture.Client();
+        var id = ApiFixture.NewId();
+        (await fixture.ConnectAsync(api, id)).EnsureSuccessStatusCode();
+        (await api.PostAsync($"/api/connections/{id}/token", null)).EnsureSuccessStatusCode();
+        var options = new ConnectionOptions();
+        fixture.Time.Advance(options.UsedLogInterval * 1.25);
+        var logged = fixture.Logs.Entries.Count;
+        var grain = Id(id).ToString();
+        IEnumerable<string> Logged() => fixture.Logs.Entries.Skip(logged).Where(l => l.Message.Contains(grain, StringComparison.Ordinal)).Select(l => l.Message);
+
+        fixture.Storage.FailWrites(Id(id));
+        try
+        {
+            // The fetch is served and the connection logs the repeated entry in its turn; its write is deferred.
+            (await api.PostAsync($"/api/connections/{id}/token", null)).EnsureSuccessStatusCode();
+            await ClusterWithSandbox.Eventually(async () => await UsedEntries(api, id) == 2, because: "the connection logs the repeated used entry");
+            fixture.Time.Advance(options.UsedWriteDelay + TimeSpan.FromSeconds(1));
+            await ClusterWithSandbox.Eventually(() => Task.FromResult(Logged().Any(m => m.Contains("a deferred write", StringComparison.Ordinal))),
+                because: "the deferred write fails and says that it waits for the next write");
+        }
+        finally
+        {
+            fixture.Storage.RestoreWrites(Id(id));
+        }
+
+        Assert.DoesNotContain(Logged(), m => m.Contains("retrying", StringComparison.Ordinal));
+        Assert.Equal(2, await UsedEntries(api, id));
+    }
+
+    private static async Task<int> UsedEntries(HttpClient api, string id) =>
+        (await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}/logs?limit=200")).GetProperty("items").EnumerateArray()
+        .Count(e => e.GetProperty("event").GetString() == "used");
 }

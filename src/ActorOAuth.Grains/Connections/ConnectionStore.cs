@@ -201,12 +201,15 @@ internal sealed partial class ConnectionStore(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogWriteFailed(logger, e, Key);
-            if (Unwritten)
+            if (!Unwritten)
             {
-                _retry ??= grain.RegisterGrainTimer(Retry, new GrainTimerCreationOptions(options.StateWriteRetryDelay, options.StateWriteRetryDelay) { KeepAlive = true });
+                // Only a used entry or bookkeeping waited: it stays waiting for the next write (or the deactivation's).
+                LogDeferredWriteFailed(logger, e, Key);
+                return false;
             }
 
+            LogWriteFailed(logger, e, Key);
+            _retry ??= grain.RegisterGrainTimer(Retry, new GrainTimerCreationOptions(options.StateWriteRetryDelay, options.StateWriteRetryDelay) { KeepAlive = true });
             return false;
         }
     }
@@ -243,4 +246,7 @@ internal sealed partial class ConnectionStore(
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Critical, Message = "Connection {Connection}: deactivated with tokens the provider issued still unwritten")]
     private static partial void LogKeptLost(ILogger logger, string connection);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Connection {Connection}: a deferred write (a used entry, bookkeeping) failed; it waits for the connection's next write")]
+    private static partial void LogDeferredWriteFailed(ILogger logger, Exception exception, string connection);
 }
