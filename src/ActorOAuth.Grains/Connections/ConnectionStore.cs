@@ -247,6 +247,6 @@ internal sealed partial class ConnectionStore(
     [LoggerMessage(EventId = 1105, Level = LogLevel.Critical, Message = "Connection {Connection}: deactivated with tokens the provider issued still unwritten")]
     private static partial void LogKeptLost(ILogger logger, string connection);
 
-    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Connection {Connection}: a deferred write (a used entry, bookkeeping) failed; it waits for the connection's next write")]
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Connection {Connection}: a deferred write (a used entry, bookkeeping) failed; the connection's next write carries it (none if it is deactivating)")]
     private static partial void LogDeferredWriteFailed(ILogger logger, Exception exception, string connection);
 }
