@@ -73,10 +73,12 @@ internal static class Report
 /// <paramref name="CpuPerRequestUs"/>: CPU time this process spent per request, µs (NaN when the server is another
 /// process): less sensitive than req/s to what other processes take from the machine. <paramref name="Gen0Collections"/>
 /// and <paramref name="GcPausePercent"/>: this process's gen0 collections during the run and the share of the run its
-/// GC paused it (NaN when the server is another process).
+/// GC paused it (NaN when the server is another process); <paramref name="Gen1Collections"/> and
+/// <paramref name="Gen2Collections"/> likewise (a gen2 in a run is the first suspect for its p99.9).
 /// </summary>
 internal sealed record Measured(LoadResult Load, double ServerCpu, double LoadCpu, double AllocatedPerRequest = double.NaN, double ForeignCpu = double.NaN,
-    double CpuPerRequestUs = double.NaN, double Gen0Collections = double.NaN, double GcPausePercent = double.NaN)
+    double CpuPerRequestUs = double.NaN, double Gen0Collections = double.NaN, double GcPausePercent = double.NaN,
+    double Gen1Collections = double.NaN, double Gen2Collections = double.NaN)
 {
     /// <summary>A target left out with <c>--targets</c>.</summary>
     public static Measured None { get; } = new(new LoadResult(0, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0), double.NaN, double.NaN);
@@ -101,9 +103,13 @@ internal static class Measure
             var allocated = GC.GetTotalAllocatedBytes(precise: false);
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             var gen0 = GC.CollectionCount(0);
+            var gen1 = GC.CollectionCount(1);
+            var gen2 = GC.CollectionCount(2);
             var paused = GC.GetTotalPauseDuration();
             var result = await run();
             var gen0Collections = GC.CollectionCount(0) - gen0;
+            var gen1Collections = GC.CollectionCount(1) - gen1;
+            var gen2Collections = GC.CollectionCount(2) - gen2;
             var pausePercent = 100 * (GC.GetTotalPauseDuration() - paused).TotalSeconds / clock.Elapsed.TotalSeconds;
             var cpuUs = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds;
             var busy = Machine.Busy(before, Machine.CpuTimes());
@@ -113,7 +119,8 @@ internal static class Measure
             {
                 var cpuPerRequest = inProcess && result.Requests > 0 ? cpuUs / result.Requests : double.NaN;
                 return new Measured(result, busy.GetValueOrDefault(Machine.ServerCore), busy.GetValueOrDefault(Machine.LoadCore), perRequest, foreign, cpuPerRequest,
-                    inProcess ? gen0Collections : double.NaN, inProcess ? pausePercent : double.NaN);
+                    inProcess ? gen0Collections : double.NaN, inProcess ? pausePercent : double.NaN,
+                    inProcess ? gen1Collections : double.NaN, inProcess ? gen2Collections : double.NaN);
             }
 
             Report.Step($"  other processes took {foreign:F0} % of a core during that run; measuring it again");

@@ -177,11 +177,11 @@ internal static class TokenFetch
             level, name, Report.N(m.Load.Rps), Report.Ms(m.Load.P50Us), Report.Ms(m.Load.P99Us),
             Report.Ms(m.Load.P999Us), Report.N(m.Load.Errors), Report.Pct(m.ServerCpu), Report.Pct(m.LoadCpu),
             double.IsNaN(m.AllocatedPerRequest) ? "" : Report.N(m.AllocatedPerRequest), double.IsNaN(m.CpuPerRequestUs) ? "" : Report.N(m.CpuPerRequestUs, 1),
-            double.IsNaN(m.Gen0Collections) ? "" : Report.N(m.Gen0Collections), double.IsNaN(m.GcPausePercent) ? "" : Report.N(m.GcPausePercent, 1) + " %",
+            double.IsNaN(m.Gen0Collections) ? "" : $"{Report.N(m.Gen0Collections)} / {Report.N(m.Gen1Collections)} / {Report.N(m.Gen2Collections)}", double.IsNaN(m.GcPausePercent) ? "" : Report.N(m.GcPausePercent, 1) + " %",
             Report.Pct(m.ForeignCpu),
         ];
         Report.Table($"Token fetch, {count:N0} connections, {bodyBytes}-byte body, {seconds} s per run (latency in ms)",
-            ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU", "bytes allocated/req", "server CPU µs/req", "gen0 GCs", "GC paused", "others' CPU"],
+            ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU", "bytes allocated/req", "server CPU µs/req", "GCs gen0 / 1 / 2", "GC paused", "others' CPU"],
             levels.SelectMany(l => new[]
             {
                 Row(Name(l), "(a) bare Kestrel", l.Bare),
@@ -274,6 +274,8 @@ internal static class TokenFetch
         allocatedBytesPerRequest = double.IsNaN(m.AllocatedPerRequest) ? (double?)null : Report.Round(m.AllocatedPerRequest, 0),
         cpuUsPerRequest = double.IsNaN(m.CpuPerRequestUs) ? (double?)null : Report.Round(m.CpuPerRequestUs, 1),
         gen0Collections = double.IsNaN(m.Gen0Collections) ? (double?)null : m.Gen0Collections,
+        gen1Collections = double.IsNaN(m.Gen1Collections) ? (double?)null : m.Gen1Collections,
+        gen2Collections = double.IsNaN(m.Gen2Collections) ? (double?)null : m.Gen2Collections,
         gcPausePercent = double.IsNaN(m.GcPausePercent) ? (double?)null : Report.Round(m.GcPausePercent, 2),
         othersCpu = Report.Round(m.ForeignCpu, 0),
     };
