@@ -125,6 +125,11 @@ public sealed class ApiFixture : IAsyncLifetime
         return await browser.GetAsync(callback);
     }
 
+    /// <summary>How many <c>used</c> entries the connection's log shows.</summary>
+    public static async Task<int> UsedEntriesAsync(HttpClient api, string id) =>
+        (await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}/logs?limit=200")).GetProperty("items").EnumerateArray()
+        .Count(e => e.GetProperty("event").GetString() == "used");
+
     public async Task DisposeAsync()
     {
         await _app.StopAsync();

@@ -126,7 +126,7 @@ public sealed class DurabilityApiTests(ApiFixture fixture)
         {
             // The fetch is served and the connection logs the repeated entry in its turn; its write is deferred.
             (await api.PostAsync($"/api/connections/{id}/token", null)).EnsureSuccessStatusCode();
-            await ClusterWithSandbox.Eventually(async () => await UsedEntries(api, id) == 2, because: "the connection logs the repeated used entry");
+            await ClusterWithSandbox.Eventually(async () => await ApiFixture.UsedEntriesAsync(api, id) == 2, because: "the connection logs the repeated used entry");
             fixture.Time.Advance(options.UsedWriteDelay + TimeSpan.FromSeconds(1));
             await ClusterWithSandbox.Eventually(() => Task.FromResult(Logged().Any(m => m.Contains("a deferred write", StringComparison.Ordinal))),
                 because: "the deferred write fails and says that it waits for the next write");
@@ -137,10 +137,6 @@ public sealed class DurabilityApiTests(ApiFixture fixture)
         }
 
         Assert.DoesNotContain(Logged(), m => m.Contains("retrying", StringComparison.Ordinal));
-        Assert.Equal(2, await UsedEntries(api, id));
+        Assert.Equal(2, await ApiFixture.UsedEntriesAsync(api, id));
     }
-
-    private static async Task<int> UsedEntries(HttpClient api, string id) =>
-        (await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}/logs?limit=200")).GetProperty("items").EnumerateArray()
-        .Count(e => e.GetProperty("event").GetString() == "used");
 }

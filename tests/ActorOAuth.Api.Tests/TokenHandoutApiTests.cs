@@ -51,14 +51,14 @@ public sealed class TokenHandoutApiTests(ApiFixture fixture)
         var writes = fixture.Storage.Writes;
         await TokenAsync(api, id);
         Assert.True(fixture.Storage.Writes > writes, "the first fetch wrote the status before the token went out");
-        Assert.Equal(1, await UsedEntriesAsync(api, id));
+        Assert.Equal(1, await ApiFixture.UsedEntriesAsync(api, id));
         for (var i = 0; i < 5; i++)
         {
             fixture.Time.Advance(TimeSpan.FromSeconds(10));
             await TokenAsync(api, id);
         }
 
-        Assert.Equal(1, await UsedEntriesAsync(api, id));
+        Assert.Equal(1, await ApiFixture.UsedEntriesAsync(api, id));
         var table = fixture.Services.GetRequiredService<HandoutTable>();
         var entry = table.Find("tenant-a", id);
         Assert.NotNull(entry);
@@ -69,10 +69,10 @@ public sealed class TokenHandoutApiTests(ApiFixture fixture)
 
         // Both fetches were answered from the table; the first told the connection, which logs the entry in its own turn.
         Assert.Same(entry, table.Find("tenant-a", id));
-        await ClusterWithSandbox.Eventually(async () => await UsedEntriesAsync(api, id) == 2, because: "the connection logs the repeated used entry");
+        await ClusterWithSandbox.Eventually(async () => await ApiFixture.UsedEntriesAsync(api, id) == 2, because: "the connection logs the repeated used entry");
         Assert.True(entry.UsedDue > fixture.Time.GetUtcNow(), "the entry's next used entry is due an interval after the one logged");
         await TokenAsync(api, id);
-        Assert.Equal(2, await UsedEntriesAsync(api, id));
+        Assert.Equal(2, await ApiFixture.UsedEntriesAsync(api, id));
     }
 
     [Theory]
@@ -158,9 +158,4 @@ public sealed class TokenHandoutApiTests(ApiFixture fixture)
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         return JsonDocument.Parse(text).RootElement.GetProperty("accessToken").GetString()!;
     }
-
-    private static async Task<int> UsedEntriesAsync(HttpClient api, string id) =>
-        (await api.GetFromJsonAsync<JsonElement>($"/api/connections/{id}/logs?limit=200")).GetProperty("items").EnumerateArray()
-        .Count(e => e.GetProperty("event").GetString() == "used");
-
 }
