@@ -1,5 +1,3 @@
-using Orleans.Concurrency;
-
 namespace ActorOAuth.Abstractions;
 
 /// <summary>
@@ -15,7 +13,7 @@ public interface IConnectionHandout : IGrainWithStringKey
     /// connection may be served as it is (used, valid, not due). <paramref name="lastFetchAt"/>: the holder's last
     /// fetch served from its lease, so the connection's <c>lastUsedAt</c> counts it.
     /// </summary>
-    [Alias("Lease"), AlwaysInterleave]
+    [Alias("Lease")]
     Task<HandoutGrant> Lease(IHandoutCache holder, bool forceRefresh, DateTimeOffset? lastFetchAt);
 }
 

@@ -1,5 +1,3 @@
-using Orleans.Concurrency;
-
 namespace ActorOAuth.Abstractions;
 
 /// <summary>
@@ -39,12 +37,12 @@ public interface IConnectionGrain : IGrainWithStringKey
     /// common case completes without a refresh, and then neither side allocates a task for it.
     /// </summary>
     /// <remarks>
-    /// Interleaves with the connection's other calls and timers: a token that can be handed out from memory as it is
-    /// (used, valid, not due, its <c>used</c> entry logged within the interval) never waits behind a state write or a
-    /// provider call in progress. Everything else (a refresh, a status change, a log entry) takes its turn with the
-    /// connection's other calls.
+    /// A token that can be handed out from memory as it is (used, valid, not due, its <c>used</c> entry logged within
+    /// the interval) is handed out at once, beside the connection's other calls and timers: it never waits behind a
+    /// state write or a provider call in progress. Every other fetch (a refresh, a status change, a log entry) takes
+    /// its turn with the connection's other calls.
     /// </remarks>
-    [Alias("GetAccessToken"), AlwaysInterleave]
+    [Alias("GetAccessToken")]
     ValueTask<AccessTokenResult> GetAccessToken(bool forceRefresh);
 
     /// <summary>An execution reports a connection error: the status becomes errored.</summary>

@@ -18,10 +18,12 @@ public sealed partial class ConnectionGrain
             return grant;
         }
 
-        return (needsFlag ? await this.AsReference<IHandoutTurn>().LeaseInTurn(holder) : null) ?? new HandoutGrant(token, default, TimeSpan.Zero);
+        // Only a lease in turn gets here needing the flag (MayInterleave lets no such lease in beside another call).
+        return (needsFlag ? await FetchingInTurn(() => LeaseWithFlag(holder)) : null) ?? new HandoutGrant(token, default, TimeSpan.Zero);
     }
 
-    public async Task<HandoutGrant?> LeaseInTurn(IHandoutCache holder)
+    /// <summary>Writes the lease flag (a first lease of this activation), then grants; null when no lease can be had now.</summary>
+    private async Task<HandoutGrant?> LeaseWithFlag(IHandoutCache holder)
     {
         if (!State.HandoutLeased && _handout.Grantable(State, _usedLoggedAt))
         {
@@ -48,7 +50,7 @@ public sealed partial class ConnectionGrain
     {
         try
         {
-            await FetchInTurn(forceRefresh: false);
+            await Published(Fetch(forceRefresh: false));
         }
         catch (ConnectionProblemException)
         {

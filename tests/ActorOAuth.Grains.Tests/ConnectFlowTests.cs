@@ -142,6 +142,31 @@ public sealed class ConnectFlowTests(ClusterFixture fixture)
         Assert.Equal(1, UsedEntries(await grain.GetLogs(20)));
     }
 
+    [Fact]
+    public async Task A_fetch_waiting_for_its_turn_while_the_connection_is_deleted_is_answered_not_found_without_holding_the_delete_up()
+    {
+        var key = ClusterFixture.NewKey();
+        var grain = await fixture.ConnectAsync(key);
+        await grain.GetAccessToken(forceRefresh: false);
+
+        Task deleting;
+        Task<AccessTokenResult> waiting;
+        using (var hold = fixture.Storage.HoldWrites(GrainId.Create("connection", key)))
+        {
+            deleting = grain.Delete();
+            await ClusterWithSandbox.Eventually(() => Task.FromResult(hold.Waiting), because: "the disconnect's write starts and waits");
+
+            // A forced refresh needs the turn the delete holds: it waits in the queue, and the delete ends in a deactivation.
+            waiting = grain.GetAccessToken(forceRefresh: true).AsTask();
+            Assert.False(waiting.IsCompleted);
+        }
+
+        await deleting.WaitAsync(TimeSpan.FromSeconds(10));
+        var missing = await Assert.ThrowsAsync<ConnectionProblemException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(ConnectionProblemKind.NotFound, missing.Kind);
+        Assert.False((await fixture.ReadStateAsync(key)).Exists);
+    }
+
     private static int UsedEntries(IEnumerable<LogEntry> log) => log.Count(e => e.Event == "used");
 
     /// <summary>Fetches the token, then again one <c>used</c> interval later: the second entry is not written yet.</summary>

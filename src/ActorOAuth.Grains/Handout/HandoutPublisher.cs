@@ -129,6 +129,9 @@ internal sealed partial class HandoutPublisher(
     public bool Grantable(ConnectionState state, DateTimeOffset? usedLoggedAt) =>
         options.Enabled && !_changing && ServeUntil(state, usedLoggedAt) is not null;
 
+    /// <summary>Whether a lease could be granted now, but only once the lease flag is written (in turn).</summary>
+    public bool NeedsFlag(ConnectionState state, DateTimeOffset? usedLoggedAt) => !state.HandoutLeased && Grantable(state, usedLoggedAt);
+
     /// <summary>
     /// A lease for <paramref name="holder"/> on the current state, or null: not grantable now, or (<paramref name="needsFlag"/>)
     /// not before the lease flag is written, in turn.
@@ -286,7 +289,7 @@ internal sealed partial class HandoutPublisher(
     private static partial void LogCollectFailed(ILogger logger, Exception exception, string connection);
 }
 
-/// <summary>The connection's hand-out calls to itself, in turn.</summary>
+/// <summary>The hand-out's calls to the connection from the silo's table reader, in turn.</summary>
 [Alias("ActorOAuth.IHandoutTurn")]
 public interface IHandoutTurn : IGrainWithStringKey
 {
@@ -296,8 +299,4 @@ public interface IHandoutTurn : IGrainWithStringKey
     /// </summary>
     [Alias("UsedFromTable"), OneWay]
     Task UsedFromTable();
-
-    /// <summary>Writes the lease flag (a first lease of this activation), then grants; null when no lease can be had now.</summary>
-    [Alias("LeaseInTurn")]
-    Task<HandoutGrant?> LeaseInTurn(IHandoutCache holder);
 }
