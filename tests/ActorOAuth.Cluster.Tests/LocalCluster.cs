@@ -54,7 +54,30 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
 
     public string ClusterId => clusterId;
 
+    /// <summary>
+    /// Starts one more silo. A port <see cref="RunningSandbox.FreePort"/> found free can be taken by another process
+    /// (an outgoing connection's ephemeral port) before the silo binds it: then it starts again on other ports.
+    /// </summary>
     public async Task<WebApplication> StartSiloAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var silo = SiloHost.Build(Arguments(NewSiloSettings()));
+            try
+            {
+                await silo.StartAsync();
+                _silos.Add(silo);
+                return silo;
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 3)
+            {
+                await silo.StopAsync();
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    private Dictionary<string, string> NewSiloSettings()
     {
         var settings = new Dictionary<string, string>(FastFailureDetection)
         {
@@ -82,10 +105,7 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
             settings[key] = value;
         }
 
-        var silo = SiloHost.Build(Arguments(settings));
-        await silo.StartAsync();
-        _silos.Add(silo);
-        return silo;
+        return settings;
     }
 
     public async Task StartApiAsync() => Api = await StartApiAtAsync(ApiUrl);
