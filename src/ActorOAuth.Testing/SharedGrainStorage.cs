@@ -55,6 +55,7 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
         grainState.RecordExists = true;
         Interlocked.Add(ref database.WrittenBytes, data.Length);
         Interlocked.Increment(ref database.WrittenRows);
+        database.WrittenByType.AddOrUpdate(grainId.Type.ToString()!, (data.Length, 1), (_, w) => (w.Bytes + data.Length, w.Rows + 1));
     }
 
     /// <inheritdoc />
@@ -88,6 +89,11 @@ public sealed class SharedGrainStorage(Serializer serializer, SharedGrainStorage
 
         /// <summary>The number of row writes so far.</summary>
         public long Writes => Interlocked.Read(ref WrittenRows);
+
+        internal readonly ConcurrentDictionary<string, (long Bytes, long Rows)> WrittenByType = new();
+
+        /// <summary>The bytes and the number of row writes so far of grains of one type (e.g. <c>tenant-index-page</c>).</summary>
+        public (long Bytes, long Writes) WrittenOf(string grainType) => WrittenByType.GetValueOrDefault(grainType);
 
         /// <summary>Makes writes of this grain fail (a database outage) until <see cref="RestoreWrites(GrainId)"/>.</summary>
         public void FailWrites(GrainId grainId) => Unwritable[grainId.ToString()] = true;
