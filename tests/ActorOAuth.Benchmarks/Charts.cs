@@ -35,7 +35,8 @@ internal static class Charts
             var scenario = r.GetProperty("scenario").GetString()!;
             var name = scenario + (Str(r, "mode") == "cluster" ? "-cluster" : "")
                 + (r.TryGetProperty("handout", out var h) && h.ValueKind == JsonValueKind.False ? "-handout-off" : "")
-                + (r.TryGetProperty("pinned", out var p) && p.ValueKind == JsonValueKind.False ? "-unpinned" : "");
+                + (r.TryGetProperty("pinned", out var p) && p.ValueKind == JsonValueKind.False ? "-unpinned" : "")
+                + (r.TryGetProperty("control", out var c) && c.ValueKind == JsonValueKind.True ? "-control" : "");
             var svg = scenario switch
             {
                 "token-fetch" => TokenFetch(r, name, summary),
@@ -70,7 +71,7 @@ internal static class Charts
         (string Name, string Key)[] targets = [("bare Kestrel", "bare"), (cluster ? "ActorOAuth (cluster)" : "ActorOAuth", "actorOAuth"), ("database per fetch", "databasePerFetch")];
         Series[] Of(string field) => [.. targets.Select(t => new Series(t.Name, [.. levels.Select(l => Num(l.GetProperty(t.Key), field))]))];
 
-        summary.AppendLine($"### {name}: {(cluster ? "cluster" : "embedded")}{(name.EndsWith("-handout-off", StringComparison.Ordinal) ? ", hand-out table off" : "")} ({Date(r)}, {r.GetProperty("connections").GetInt32():N0} connections, {r.GetProperty("secondsPerRun").GetInt32()} s per run{(r.TryGetProperty("rounds", out var n) && n.GetInt32() > 1 ? $"; per concurrency the worst of {n.GetInt32()} rounds" : "")})");
+        summary.AppendLine($"### {name}: {(cluster ? "cluster" : "embedded")}{(name.EndsWith("-handout-off", StringComparison.Ordinal) ? ", hand-out table off" : "")}{(name.EndsWith("-control", StringComparison.Ordinal) ? ", control: the bare endpoint measured again in ActorOAuth's place" : "")} ({Date(r)}, {r.GetProperty("connections").GetInt32():N0} connections, {r.GetProperty("secondsPerRun").GetInt32()} s per run{(r.TryGetProperty("slices", out var k) && k.GetInt32() > 1 ? $" in {k.GetInt32()} alternating slices" : "")}{(r.TryGetProperty("rounds", out var n) && n.GetInt32() > 1 ? $"; per concurrency the worst of {n.GetInt32()} rounds" : "")})");
         summary.AppendLine();
         summary.AppendLine("| c | target | req/s | p50 ms | p99 ms | p99.9 ms | bytes allocated/req | server CPU µs/req | GC paused | errors | others' CPU |");
         summary.AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");

@@ -21,6 +21,9 @@ internal static class Cli
                             --rounds 1 (bare and ActorOAuth measured N times per concurrency, back to back in
                             alternating order; ratios per round, targets judged on the worst round)
                             --settle 5 (seconds of the same load before each measured run, not measured)
+                            --slices 1 (each round's runs cut into N slices alternating with the other target's, each
+                            after settle/N s, at least 1; the slices of a target merged into one measurement)
+                            --control (the bare endpoint measured again in ActorOAuth's place: the method's own spread)
                             --telemetry off,metrics,on (instead: ActorOAuth alone with telemetry off, metrics only
                             (/metrics), on (OTLP traces and metrics to a collector stand-in, and /metrics); a fresh
                             host each, in the order given; repeat settings to see drift)

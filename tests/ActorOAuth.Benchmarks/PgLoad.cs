@@ -117,8 +117,13 @@ internal static class PgLoad
     }
 }
 
-/// <summary>One closed-loop measurement: completed requests, their rate and latency percentiles in microseconds.</summary>
-internal sealed record LoadResult(long Requests, double Seconds, double Rps, double P50Us, double P99Us, double P999Us, double MaxUs, long Errors)
+/// <summary>
+/// One closed-loop measurement: completed requests, their rate and latency percentiles in microseconds;
+/// <paramref name="Quantiles"/>, where the load generator gave them, the latency distribution a merge of several runs
+/// needs (<see cref="Interleaved"/>).
+/// </summary>
+internal sealed record LoadResult(long Requests, double Seconds, double Rps, double P50Us, double P99Us, double P999Us, double MaxUs, long Errors,
+    LatencyQuantiles? Quantiles = null)
 {
     /// <summary>From <see cref="Stopwatch"/> tick latencies.</summary>
     public static LoadResult From(IEnumerable<long> ticks, TimeSpan elapsed, long errors)

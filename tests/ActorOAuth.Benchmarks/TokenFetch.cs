@@ -7,7 +7,9 @@ namespace ActorOAuth.Benchmarks;
 /// concurrency, 30 s each of closed-loop HTTP load on (a) the bare Kestrel endpoint, ActorOAuth's
 /// <c>POST /api/connections/{id}/token</c> over random ids, (b) the same over a database-per-fetch endpoint (an Npgsql
 /// primary-key read per request), and the raw primary-key read through Npgsql from the load CPU. With <c>--rounds N</c>
-/// bare and ActorOAuth are measured N times per concurrency, in alternating order, each ratio within its round. The
+/// bare and ActorOAuth are measured N times per concurrency, in alternating order, each ratio within its round; with
+/// <c>--slices N</c> each round's runs are cut into N slices that alternate (<see cref="Interleaved"/>), and with
+/// <c>--control</c> the bare endpoint is measured again in ActorOAuth's place (how far the method alone moves a ratio). The
 /// database baselines run after all of those (their load leaves work behind that would fall on the next run).
 /// </summary>
 internal static class TokenFetch
@@ -31,6 +33,8 @@ internal static class TokenFetch
         var handout = options.String("handout", "on") != "off";
         var rounds = Math.Max(1, options.Int("rounds", 1));
         var settle = options.Int("settle", 5);
+        var slices = Math.Max(1, options.Int("slices", 1));
+        var control = options.Flag("control");
         string Of(int round) => rounds > 1 ? $", round {round} of {rounds}" : "";
         var fleet = new Fleet(count, perTenant);
         var mode = (cluster ? "cluster (API process → 1 silo process, PostgreSQL storage, all on the server CPU)" : "embedded (API + co-hosted silo in this process)")
@@ -60,22 +64,25 @@ internal static class TokenFetch
         Report.Step($"token response body is {body.Length} bytes; bare endpoint {host.BaseUrl}{BareEndpoint.Path("{id}")}");
 
         var bareTarget = (host.BaseUrl, BareEndpoint.Prefix);
-        var actorTarget = (target, "/api/connections/");
+        // --control measures the bare endpoint in ActorOAuth's place: the ratios the method gives two equal targets.
+        var actorTarget = control ? bareTarget : (target, "/api/connections/");
         var databaseTarget = (host.BaseUrl, DbPerFetchEndpoint.Prefix);
         Task<LoadResult> Http((string Url, string Prefix) to, int concurrency, int duration) =>
             Benchmarks.Wrk.RunAsync(to.Url, to.Prefix, count, perTenant, concurrency, duration, cancellationToken);
 
         // Every measured run follows `settle` seconds of the same load, not measured: what the previous run left (its
         // garbage, connections whose `used` entry fell due while another target was measured) is not charged to it.
-        async Task<Measured> Settled((string Url, string Prefix) to, int concurrency, bool inProcess)
+        async Task<Measured> Settled((string Url, string Prefix) to, int concurrency, bool inProcess, int settleSeconds, int measuredSeconds)
         {
-            if (settle > 0)
+            if (settleSeconds > 0)
             {
-                await Http(to, concurrency, settle);
+                await Http(to, concurrency, settleSeconds);
             }
 
-            return await Measure.WithCpuAsync(() => Http(to, concurrency, seconds), inProcess);
+            return await Measure.WithCpuAsync(() => Http(to, concurrency, measuredSeconds), inProcess);
         }
+
+        Task<Measured> Run((string Url, string Prefix) to, int concurrency, bool inProcess) => Settled(to, concurrency, inProcess, settle, seconds);
 
         Task<LoadResult> Pg(int concurrency, int duration)
         {
@@ -97,17 +104,26 @@ internal static class TokenFetch
                 Task<Measured> MeasureBare()
                 {
                     Report.Step($"concurrency {concurrency}{Of(round)}: bare endpoint");
-                    return targets.Contains("bare") ? Settled(bareTarget, concurrency, inProcess: true) : Task.FromResult(Measured.None);
+                    return targets.Contains("bare") ? Run(bareTarget, concurrency, inProcess: true) : Task.FromResult(Measured.None);
                 }
 
                 Task<Measured> MeasureActor()
                 {
-                    Report.Step($"concurrency {concurrency}{Of(round)}: ActorOAuth");
-                    return targets.Contains("actor") ? Settled(actorTarget, concurrency, inProcess: !cluster) : Task.FromResult(Measured.None);
+                    Report.Step($"concurrency {concurrency}{Of(round)}: {(control ? "bare endpoint again (control)" : "ActorOAuth")}");
+                    return targets.Contains("actor") ? Run(actorTarget, concurrency, inProcess: !cluster) : Task.FromResult(Measured.None);
                 }
 
                 Measured bareResult, actor;
-                if (round % 2 == 1)
+                if (slices > 1)
+                {
+                    Report.Step($"concurrency {concurrency}{Of(round)}: bare and {(control ? "bare again (control)" : "ActorOAuth")} in {slices} alternating slices each");
+                    var (sliceSettle, sliceSeconds) = (Math.Max(1, settle / slices), Math.Max(1, seconds / slices));
+                    Task<Measured> Slice((string Url, string Prefix) to, bool inProcess) => Settled(to, concurrency, inProcess, sliceSettle, sliceSeconds);
+                    (bareResult, actor) = await Interleaved.MeasureAsync(slices, aStarts: round % 2 == 1,
+                        () => targets.Contains("bare") ? Slice(bareTarget, true) : Task.FromResult(Measured.None),
+                        () => targets.Contains("actor") ? Slice(actorTarget, !cluster) : Task.FromResult(Measured.None));
+                }
+                else if (round % 2 == 1)
                 {
                     bareResult = await MeasureBare();
                     actor = await MeasureActor();
@@ -134,7 +150,7 @@ internal static class TokenFetch
             foreach (var concurrency in levels)
             {
                 Report.Step($"concurrency {concurrency}: database per fetch (HTTP + Npgsql primary-key read)");
-                var db = targets.Contains("db") ? await OrNoneAsync(() => Settled(databaseTarget, concurrency, inProcess: true)) : Measured.None;
+                var db = targets.Contains("db") ? await OrNoneAsync(() => Run(databaseTarget, concurrency, inProcess: true)) : Measured.None;
                 Report.Step($"concurrency {concurrency}: PostgreSQL point read (Npgsql client on the load CPU)");
                 var pg = targets.Contains("pg") ? await OrNoneAsync(() => Measure.WithCpuAsync(() => Pg(concurrency, seconds))) : Measured.None;
                 var first = results.FindIndex(l => l.Concurrency == concurrency && l.Round == 1);
@@ -142,7 +158,7 @@ internal static class TokenFetch
             }
         }
 
-        Print(results, count, body.Length, cluster, seconds, handout, rounds, settle);
+        Print(results, count, body.Length, cluster, seconds, handout, rounds, settle, slices, control);
     }
 
     /// <summary>A baseline that fails (its process exits non-zero) is reported as missing instead of ending the run.</summary>
@@ -169,7 +185,7 @@ internal static class TokenFetch
         return await response.Content.ReadAsByteArrayAsync();
     }
 
-    private static void Print(List<Level> levels, int count, int bodyBytes, bool cluster, int seconds, bool handout, int rounds, int settle)
+    private static void Print(List<Level> levels, int count, int bodyBytes, bool cluster, int seconds, bool handout, int rounds, int settle, int slices, bool control)
     {
         string Name(Level l) => l.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture) + (rounds > 1 ? $" (round {l.Round})" : "");
         static string[] Row(string level, string name, Measured m) =>
@@ -180,12 +196,13 @@ internal static class TokenFetch
             double.IsNaN(m.Gen0Collections) ? "" : $"{Report.N(m.Gen0Collections)} / {Report.N(m.Gen1Collections)} / {Report.N(m.Gen2Collections)}", double.IsNaN(m.GcPausePercent) ? "" : Report.N(m.GcPausePercent, 1) + " %",
             Report.Pct(m.ForeignCpu),
         ];
-        Report.Table($"Token fetch, {count:N0} connections, {bodyBytes}-byte body, {seconds} s per run (latency in ms)",
+        var per = slices > 1 ? $"{seconds} s per run in {slices} slices alternating with the other target's" : $"{seconds} s per run";
+        Report.Table($"Token fetch, {count:N0} connections, {bodyBytes}-byte body, {per} (latency in ms)",
             ["concurrency", "target", "req/s", "p50", "p99", "p99.9", "errors", "server CPU", "load CPU", "bytes allocated/req", "server CPU µs/req", "GCs gen0 / 1 / 2", "GC paused", "others' CPU"],
             levels.SelectMany(l => new[]
             {
                 Row(Name(l), "(a) bare Kestrel", l.Bare),
-                Row(Name(l), cluster ? "ActorOAuth (cluster)" : "ActorOAuth", l.ActorOAuth),
+                Row(Name(l), control ? "bare again (control)" : cluster ? "ActorOAuth (cluster)" : "ActorOAuth", l.ActorOAuth),
                 Row(Name(l), "(b) database per fetch", l.Database),
                 Row(Name(l), "(b) raw PK read*", l.Postgres),
             }.Where(row => l.Round == 1 || !row[1].StartsWith("(b)", StringComparison.Ordinal))));
@@ -227,6 +244,8 @@ internal static class TokenFetch
             secondsPerRun = seconds,
             settleSeconds = settle,
             rounds,
+            slices,
+            control,
             // Per concurrency, the round with the lowest req/s ratio (the baselines of round 1 beside it); every round's ratios in roundRatios.
             levels = Worst(levels).Select(l => new
             {

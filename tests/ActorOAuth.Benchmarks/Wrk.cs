@@ -33,6 +33,8 @@ internal static class Wrk
         long L(string name) => r.GetProperty(name).GetInt64();
         var errors = L("connect") + L("read") + L("write") + L("status") + L("timeout");
         var secondsTaken = L("durationUs") / 1e6;
-        return new LoadResult(L("requests"), secondsTaken, L("requests") / secondsTaken, L("p50"), L("p99"), L("p999"), L("max"), errors);
+        var quantiles = r.GetProperty("q").EnumerateArray().Select(q => (q[0].GetDouble(), q[1].GetDouble())).ToArray();
+        return new LoadResult(L("requests"), secondsTaken, L("requests") / secondsTaken, L("p50"), L("p99"), L("p999"), L("max"), errors,
+            new LatencyQuantiles(L("requests"), quantiles));
     }
 }

@@ -6,9 +6,11 @@
 # result), an SVG chart per scenario and summary.md (the figures and targets as Markdown tables for docs/performance.md).
 #   tests/ActorOAuth.Benchmarks/run-all.sh [--docs] [scenario ...]
 #     --docs   also copy the charts and summary.md to docs/performance/ (what README and docs/performance.md link to)
-#     scenarios: token-fetch grain-read grain-read-unpinned refresh-storm memory connect-flow index token-fetch-cluster
-#                (the default, in this order), and token-fetch-handout-off (the same without the hand-out table, for
-#                an A/B on the same machine; not in the default)
+#     scenarios: token-fetch-control token-fetch grain-read grain-read-unpinned refresh-storm memory connect-flow index
+#                webhooks token-fetch-telemetry token-fetch-cluster (the default, in this order), and
+#                token-fetch-handout-off (the same without the hand-out table, for an A/B on the same machine; not in
+#                the default). token-fetch-control measures the bare endpoint against itself the way token-fetch
+#                measures ActorOAuth against it: the ratios the method alone gives on this machine that day.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${OUT:-/tmp/actoroauth-bench-$(date -u +%Y%m%d-%H%M)}"
@@ -28,13 +30,15 @@ wait_quiet() {
 }
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(token-fetch grain-read grain-read-unpinned refresh-storm memory connect-flow index webhooks token-fetch-telemetry token-fetch-cluster)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(token-fetch-control token-fetch grain-read grain-read-unpinned refresh-storm memory connect-flow index webhooks token-fetch-telemetry token-fetch-cluster)
 for s in "${scenarios[@]}"; do
   wait_quiet
   echo "== $s ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
   case "$s" in
-    # Three rounds of 20 s, bare and ActorOAuth in alternating order: the targets are judged on the worst round.
-    token-fetch) dotnet "$bench" token-fetch --rounds 3 --duration 20 ;;
+    # Three rounds of 20 s per target, each cut into 4 slices alternating with the other target's (the machine's
+    # speed drifts within a minute): the targets are judged on the worst round.
+    token-fetch) dotnet "$bench" token-fetch --rounds 3 --duration 20 --slices 4 ;;
+    token-fetch-control) dotnet "$bench" token-fetch --rounds 3 --duration 20 --slices 4 --control --targets bare,actor ;;
     token-fetch-cluster) dotnet "$bench" token-fetch --cluster --rounds 3 --duration 20 ;;
     token-fetch-handout-off) dotnet "$bench" token-fetch --handout off ;;
     grain-read-unpinned) dotnet "$bench" grain-read --no-pin ;;

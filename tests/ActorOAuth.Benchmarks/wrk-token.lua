@@ -20,11 +20,21 @@ function request()
   return requests[math.random(count)]
 end
 
+-- The latency at every 0.1 % up to 99.9 % and every 0.01 % above it, as [percent, µs] pairs: what merges the slices
+-- of an interleaved run (token-fetch --slices) into one distribution.
+local function quantiles(latency)
+  local pairs_ = {}
+  local function add(p) pairs_[#pairs_ + 1] = string.format("[%.2f,%d]", p, latency:percentile(p)) end
+  for i = 1, 999 do add(i / 10) end
+  for i = 1, 10 do add(99.9 + i / 100) end
+  return table.concat(pairs_, ",")
+end
+
 function done(summary, latency, requests_)
   local e = summary.errors
   io.write(string.format(
     'WRK {"requests":%d,"durationUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,' ..
-    '"p50":%d,"p99":%d,"p999":%d,"max":%d}\n',
+    '"p50":%d,"p99":%d,"p999":%d,"max":%d,"q":[%s]}\n',
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max))
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max, quantiles(latency)))
 end
