@@ -295,58 +295,6 @@ public sealed partial class ConnectionGrain(
         return Task.FromResult(newestFirst);
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => Published(Reminded(reminderName, status));
-
-    private async Task Reminded(string reminderName, TickStatus status)
-    {
-        if (reminderName == ConnectionOutbox.ReminderName)
-        {
-            await _effects.OutboxTicked();
-            return;
-        }
-
-        if (reminderName != RefreshScheduler.ReminderName)
-        {
-            return;
-        }
-
-        switch (Domain().ReminderTicked())
-        {
-            case ReminderPlan.Stop:
-                await _effects.Rearm(null);
-                break;
-            case ReminderPlan.Rearm:
-                await _effects.Rearm(State.Refresh.NextAt);
-                break;
-            case ReminderPlan.Refresh:
-                await Refresh(forced: false);
-                break;
-        }
-    }
-
-    /// <summary>One refresh, if the schedule and budget allow a provider call; its outcome is never dropped.</summary>
-    private async Task Refresh(bool forced)
-    {
-        var connection = Domain();
-        if (!connection.StartRefresh())
-        {
-            await _effects.Apply(connection.Events);
-            return;
-        }
-
-        await _handout.WithdrawAsync();
-
-        var (settings, unavailable) = await TryCurrentSettings();
-        var result = unavailable is null
-            ? await provider.Refresh(settings, State.Tokens!, CancellationToken.None)
-            : new ProviderTokenResult(null, unavailable);
-        Action<Connection> outcome = result.Tokens is { } tokens
-            ? c => c.RefreshSucceeded(tokens, forced)
-            : c => c.RefreshFailed(result.Error!);
-        outcome(connection);
-        await Keep(connection, outcome);
-    }
-
     private Connection Domain(ConnectionState? state = null) => new(state ?? State, _options, time, jitter);
 
     private Task Command(Action<Connection> change) => Command(c =>
