@@ -49,10 +49,10 @@ internal sealed record LatencyQuantiles(long Count, (double Percent, double Us)[
 
 /// <summary>
 /// <c>token-fetch --slices N</c>: each target's measured time split into N slices that alternate with the other
-/// target's (A B B A A B …), each after a second of the same load, unmeasured. The machine's speed drifts within a
-/// minute (the bare endpoint alone measured 14,000 and 33,000 req/s in consecutive 25 s runs): slices put both targets
-/// under the same drift, so their ratio is the code's, not the minute's. The slices of a target add up to one
-/// measurement: requests and time summed, latency percentiles from the merged distribution, CPU and GC summed.
+/// target's (A B B A A B …), each after settle / N seconds (at least one) of the same load, unmeasured. The machine's
+/// speed drifts within a minute (the bare endpoint alone measured 16,832 and 36,052 req/s in consecutive 25 s runs):
+/// slices put both targets under the same drift (the control's spread halved, 2026-12-03). The slices of a target add
+/// up to one measurement: requests and time summed, latency percentiles from the merged distribution, CPU and GC summed.
 /// </summary>
 internal static class Interleaved
 {
