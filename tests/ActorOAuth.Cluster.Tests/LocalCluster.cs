@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using ActorOAuth.Api;
 using ActorOAuth.Silo;
 using ActorOAuth.Testing;
@@ -48,7 +50,14 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
     /// <summary>The API processes started by <see cref="StartAnotherApiAsync"/>.</summary>
     public IReadOnlyList<WebApplication> OtherApis => _otherApis;
 
-    public string ApiUrl { get; } = $"http://127.0.0.1:{RunningSandbox.FreePort()}";
+    /// <summary>
+    /// The API's port, chosen when the cluster is made (tests give its URL to the sandbox first) and held by a listener
+    /// until the API binds it: a port found free can otherwise become an outgoing connection's local port in between,
+    /// and an API started minutes later failed with "address already in use" (CI, DatabaseOutageTests).
+    /// </summary>
+    private readonly (TcpListener Listener, int Port) _apiPort = HeldPort();
+
+    public string ApiUrl => $"http://127.0.0.1:{_apiPort.Port}";
 
     public string ConnectionString => connectionString;
 
@@ -118,6 +127,13 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
         return url;
     }
 
+    private static (TcpListener, int) HeldPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return (listener, ((IPEndPoint)listener.LocalEndpoint).Port);
+    }
+
     private async Task<WebApplication> StartApiAtAsync(string url)
     {
         var settings = new Dictionary<string, string>
@@ -133,6 +149,11 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
             ["ActorOAuth:Sandbox:Enabled"] = "false",
         };
         var api = ActorOAuthApp.Build(Arguments(settings));
+        if (url == ApiUrl)
+        {
+            _apiPort.Listener.Stop();
+        }
+
         await api.StartAsync();
         return api;
     }
@@ -181,6 +202,7 @@ public sealed class LocalCluster(string connectionString, string clusterId) : IA
 
     public async ValueTask DisposeAsync()
     {
+        _apiPort.Listener.Stop();
         await StopApiAsync();
         foreach (var silo in _silos.ToList())
         {
