@@ -53,6 +53,7 @@ internal sealed record LatencyQuantiles(long Count, (double Percent, double Us)[
 /// speed drifts within a minute (the bare endpoint alone measured 16,832 and 36,052 req/s in consecutive 25 s runs):
 /// slices put both targets under the same drift (the control's spread halved, 2026-12-03). The slices of a target add
 /// up to one measurement: requests and time summed, latency percentiles from the merged distribution, CPU and GC summed.
+/// One slice is the plain round: one run per target, back to back.
 /// </summary>
 internal static class Interleaved
 {

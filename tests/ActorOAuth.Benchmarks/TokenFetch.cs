@@ -82,8 +82,6 @@ internal static class TokenFetch
             return await Measure.WithCpuAsync(() => Http(to, concurrency, measuredSeconds), inProcess);
         }
 
-        Task<Measured> Run((string Url, string Prefix) to, int concurrency, bool inProcess) => Settled(to, concurrency, inProcess, settle, seconds);
-
         Task<LoadResult> Pg(int concurrency, int duration)
         {
             database.Release();
@@ -101,38 +99,14 @@ internal static class TokenFetch
         {
             for (var round = 1; round <= rounds; round++)
             {
-                Task<Measured> MeasureBare()
-                {
-                    Report.Step($"concurrency {concurrency}{Of(round)}: bare endpoint");
-                    return targets.Contains("bare") ? Run(bareTarget, concurrency, inProcess: true) : Task.FromResult(Measured.None);
-                }
-
-                Task<Measured> MeasureActor()
-                {
-                    Report.Step($"concurrency {concurrency}{Of(round)}: {(control ? "bare endpoint again (control)" : "ActorOAuth")}");
-                    return targets.Contains("actor") ? Run(actorTarget, concurrency, inProcess: !cluster) : Task.FromResult(Measured.None);
-                }
-
-                Measured bareResult, actor;
-                if (slices > 1)
-                {
-                    Report.Step($"concurrency {concurrency}{Of(round)}: bare and {(control ? "bare again (control)" : "ActorOAuth")} in {slices} alternating slices each");
-                    var (sliceSettle, sliceSeconds) = (Math.Max(1, settle / slices), Math.Max(1, seconds / slices));
-                    Task<Measured> Slice((string Url, string Prefix) to, bool inProcess) => Settled(to, concurrency, inProcess, sliceSettle, sliceSeconds);
-                    (bareResult, actor) = await Interleaved.MeasureAsync(slices, aStarts: round % 2 == 1,
-                        () => targets.Contains("bare") ? Slice(bareTarget, true) : Task.FromResult(Measured.None),
-                        () => targets.Contains("actor") ? Slice(actorTarget, !cluster) : Task.FromResult(Measured.None));
-                }
-                else if (round % 2 == 1)
-                {
-                    bareResult = await MeasureBare();
-                    actor = await MeasureActor();
-                }
-                else
-                {
-                    actor = await MeasureActor();
-                    bareResult = await MeasureBare();
-                }
+                // One slice (the default) is one run per target, of the whole settle and measured time.
+                Report.Step($"concurrency {concurrency}{Of(round)}: bare and {(control ? "bare again (control)" : "ActorOAuth")}" +
+                    (slices > 1 ? $" in {slices} alternating slices each" : ""));
+                var (sliceSettle, sliceSeconds) = slices > 1 ? (Math.Max(1, settle / slices), Math.Max(1, seconds / slices)) : (settle, seconds);
+                Task<Measured> Slice(string target, (string Url, string Prefix) to, bool inProcess) =>
+                    targets.Contains(target) ? Settled(to, concurrency, inProcess, sliceSettle, sliceSeconds) : Task.FromResult(Measured.None);
+                var (bareResult, actor) = await Interleaved.MeasureAsync(slices, aStarts: round % 2 == 1,
+                    () => Slice("bare", bareTarget, true), () => Slice("actor", actorTarget, !cluster));
 
                 results.Add(new Level(concurrency, round, actor, bareResult, Measured.None, Measured.None));
             }
@@ -150,7 +124,7 @@ internal static class TokenFetch
             foreach (var concurrency in levels)
             {
                 Report.Step($"concurrency {concurrency}: database per fetch (HTTP + Npgsql primary-key read)");
-                var db = targets.Contains("db") ? await OrNoneAsync(() => Run(databaseTarget, concurrency, inProcess: true)) : Measured.None;
+                var db = targets.Contains("db") ? await OrNoneAsync(() => Settled(databaseTarget, concurrency, inProcess: true, settle, seconds)) : Measured.None;
                 Report.Step($"concurrency {concurrency}: PostgreSQL point read (Npgsql client on the load CPU)");
                 var pg = targets.Contains("pg") ? await OrNoneAsync(() => Measure.WithCpuAsync(() => Pg(concurrency, seconds))) : Measured.None;
                 var first = results.FindIndex(l => l.Concurrency == concurrency && l.Round == 1);
