@@ -189,42 +189,42 @@ public sealed class ConnectPageSecurityTests(BrowserFixture fixture)
     }
 
     [Fact]
-    public async Task The_page_the_log_and_the_callback_hold_no_api_key_secret_or_token()
-    {
-        using var api = fixture.Client();
-        var id = BrowserFixture.NewId();
-        await fixture.CreateAsync(api, id);
-        var (token, url) = await fixture.MintAsync(api, new { connections = new[] { id } });
-        var browser = await fixture.NewPageAsync();
-        var seen = new List<string>();
-        browser.Response += async (_, response) =>
+    public Task The_page_the_log_and_the_callback_hold_no_api_key_secret_or_token() =>
+        fixture.TracedAsync("connect-no-secrets", async browser =>
         {
-            if (response.Url.StartsWith(fixture.BaseUrl, StringComparison.Ordinal) && response.Status == 200)
+            using var api = fixture.Client();
+            var id = BrowserFixture.NewId();
+            await fixture.CreateAsync(api, id);
+            var (token, url) = await fixture.MintAsync(api, new { connections = new[] { id } });
+            var seen = new List<string>();
+            browser.Response += async (_, response) =>
             {
-                seen.Add(await response.TextAsync());
+                if (response.Url.StartsWith(fixture.BaseUrl, StringComparison.Ordinal) && response.Status == 200)
+                {
+                    seen.Add(await response.TextAsync());
+                }
+            };
+            await browser.GotoAsync(url);
+            await Action(browser, id, "connect").ClickAsync();
+            await browser.ClickAsync("#approve");
+            await browser.WaitForURLAsync(u => u.StartsWith(url, StringComparison.Ordinal));
+            var accessToken = (await (await api.PostAsync($"/api/connections/{id}/token", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+            await browser.ReloadAsync();
+            await Action(browser, id, "log").ClickAsync();
+            await browser.WaitForURLAsync(u => u.Contains("/log", StringComparison.Ordinal));
+
+            Assert.True(seen.Count >= 3, $"{seen.Count} pages seen");
+            foreach (var body in seen)
+            {
+                Assert.DoesNotContain(BrowserFixture.KeyA, body);
+                Assert.DoesNotContain(Testing.RunningSandbox.ClientSecret, body);
+                Assert.DoesNotContain(accessToken, body);
+                Assert.DoesNotContain("refresh_token", body);
+                Assert.DoesNotContain("code_verifier", body);
             }
-        };
-        await browser.GotoAsync(url);
-        await Action(browser, id, "connect").ClickAsync();
-        await browser.ClickAsync("#approve");
-        await browser.WaitForURLAsync(u => u.StartsWith(url, StringComparison.Ordinal));
-        var accessToken = (await (await api.PostAsync($"/api/connections/{id}/token", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
-        await browser.ReloadAsync();
-        await Action(browser, id, "log").ClickAsync();
-        await browser.WaitForURLAsync(u => u.Contains("/log", StringComparison.Ordinal));
 
-        Assert.True(seen.Count >= 3, $"{seen.Count} pages seen");
-        foreach (var body in seen)
-        {
-            Assert.DoesNotContain(BrowserFixture.KeyA, body);
-            Assert.DoesNotContain(Testing.RunningSandbox.ClientSecret, body);
-            Assert.DoesNotContain(accessToken, body);
-            Assert.DoesNotContain("refresh_token", body);
-            Assert.DoesNotContain("code_verifier", body);
-        }
-
-        var cookies = await browser.Context.CookiesAsync();
-        Assert.DoesNotContain(cookies, c => c.Value.Contains(accessToken, StringComparison.Ordinal));
-        Assert.Contains(cookies, c => c.Name == "actoroauth-connect" && c.HttpOnly && c.Path == "/callback" && c.Value == token);
-    }
+            var cookies = await browser.Context.CookiesAsync();
+            Assert.DoesNotContain(cookies, c => c.Value.Contains(accessToken, StringComparison.Ordinal));
+            Assert.Contains(cookies, c => c.Name == "actoroauth-connect" && c.HttpOnly && c.Path == "/callback" && c.Value == token);
+        });
 }
