@@ -128,9 +128,10 @@ internal static class Machine
     public static HashSet<int> OwnPids { get; } = [];
 
     /// <summary>
-    /// CPU ticks (user + system, all CPUs) spent by processes that are not this run's: everything the machine did
-    /// minus this process, its reaped children (wrk, pg-load, connect-load), <see cref="OwnPids"/> and PostgreSQL's
-    /// processes (user <c>postgres</c>).
+    /// CPU ticks (user + system, all CPUs) spent by processes that are not this run's, and the ticks the hypervisor
+    /// took from this machine's CPUs (steal): everything the machine did minus this process, its reaped children (wrk,
+    /// pg-load, connect-load), <see cref="OwnPids"/> and PostgreSQL's processes (user <c>postgres</c>). Steal counts as
+    /// another's CPU because it is one: a neighbour's guest ran instead (up to a fifth of a core in 5 s, 2026-12-03).
     /// </summary>
     public static long ForeignTicks()
     {
@@ -140,9 +141,9 @@ internal static class Machine
             if (line.StartsWith("cpu ", StringComparison.Ordinal))
             {
                 var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                // user, nice, system, irq, softirq: without interrupt-time accounting a process's system time includes
-                // the softirq work (loopback TCP) done on its behalf, which /proc/stat books as softirq.
-                total = new[] { 1, 2, 3, 6, 7 }.Sum(i => long.Parse(f[i], CultureInfo.InvariantCulture));
+                // user, nice, system, irq, softirq, steal: without interrupt-time accounting a process's system time
+                // includes the softirq work (loopback TCP) done on its behalf, which /proc/stat books as softirq.
+                total = new[] { 1, 2, 3, 6, 7, 8 }.Sum(i => long.Parse(f[i], CultureInfo.InvariantCulture));
                 break;
             }
         }

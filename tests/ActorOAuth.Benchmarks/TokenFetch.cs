@@ -72,14 +72,21 @@ internal static class TokenFetch
 
         // Every measured run follows `settle` seconds of the same load, not measured: what the previous run left (its
         // garbage, connections whose `used` entry fell due while another target was measured) is not charged to it.
-        async Task<Measured> Settled((string Url, string Prefix) to, int concurrency, bool inProcess, int settleSeconds, int measuredSeconds)
+        async Task<Measured> Settled(string name, (string Url, string Prefix) to, int concurrency, bool inProcess, int settleSeconds, int measuredSeconds)
         {
             if (settleSeconds > 0)
             {
                 await Http(to, concurrency, settleSeconds);
             }
 
-            return await Measure.WithCpuAsync(() => Http(to, concurrency, measuredSeconds), inProcess);
+            var measured = await Measure.WithCpuAsync(() => Http(to, concurrency, measuredSeconds), inProcess);
+            // In process, each measured run also says what held the server back in it: a tail is read from it.
+            if (measured.Stalls is { } stalls)
+            {
+                Report.Step($"  {name}: {Report.N(measured.Load.Rps)} req/s, p99.9 {Report.Ms(measured.Load.P999Us)} ms, gen2 {measured.Gen2Collections}; {stalls}");
+            }
+
+            return measured;
         }
 
         Task<LoadResult> Pg(int concurrency, int duration)
@@ -104,7 +111,7 @@ internal static class TokenFetch
                     (slices > 1 ? $" in {slices} alternating slices each" : ""));
                 var (sliceSettle, sliceSeconds) = slices > 1 ? (Math.Max(1, settle / slices), Math.Max(1, seconds / slices)) : (settle, seconds);
                 Task<Measured> Slice(string target, (string Url, string Prefix) to, bool inProcess) =>
-                    targets.Contains(target) ? Settled(to, concurrency, inProcess, sliceSettle, sliceSeconds) : Task.FromResult(Measured.None);
+                    targets.Contains(target) ? Settled(target == "bare" ? "bare" : control ? "bare again" : "ActorOAuth", to, concurrency, inProcess, sliceSettle, sliceSeconds) : Task.FromResult(Measured.None);
                 var (bareResult, actor) = await Interleaved.MeasureAsync(slices, aStarts: round % 2 == 1,
                     () => Slice("bare", bareTarget, true), () => Slice("actor", actorTarget, !cluster));
 
@@ -124,7 +131,7 @@ internal static class TokenFetch
             foreach (var concurrency in levels)
             {
                 Report.Step($"concurrency {concurrency}: database per fetch (HTTP + Npgsql primary-key read)");
-                var db = targets.Contains("db") ? await OrNoneAsync(() => Settled(databaseTarget, concurrency, inProcess: true, settle, seconds)) : Measured.None;
+                var db = targets.Contains("db") ? await OrNoneAsync(() => Settled("database per fetch", databaseTarget, concurrency, inProcess: true, settle, seconds)) : Measured.None;
                 Report.Step($"concurrency {concurrency}: PostgreSQL point read (Npgsql client on the load CPU)");
                 var pg = targets.Contains("pg") ? await OrNoneAsync(() => Measure.WithCpuAsync(() => Pg(concurrency, seconds))) : Measured.None;
                 var first = results.FindIndex(l => l.Concurrency == concurrency && l.Round == 1);
@@ -182,7 +189,7 @@ internal static class TokenFetch
             }.Where(row => l.Round == 1 || !row[1].StartsWith("(b)", StringComparison.Ordinal))));
 
         Console.WriteLine("* raw PK read: Npgsql on the load CPU, PostgreSQL alone on the server CPU (no HTTP): the database's own ceiling.");
-        Console.WriteLine($"others' CPU: what processes not of this run took meanwhile (% of a core); a run above {Measure.ForeignLimit} % is measured again, twice at most.");
+        Console.WriteLine($"others' CPU: what processes not of this run and the hypervisor (steal) took meanwhile (% of a core); a run above {Measure.ForeignLimit} % is measured again, twice at most, and the least disturbed kept.");
         Console.WriteLine();
         Report.Table(cluster
                 ? "Ratios (targets, cluster: ≥ 0.6× bare's req/s and p99 ≤ 2× bare's at concurrency 64 and 256)"
