@@ -94,10 +94,10 @@ internal sealed class MiniProvider
                     if (now > record.AccessExpiresMs)
                     {
                         Interlocked.Increment(ref _late);
-                        InterlockedMax(ref _maxLateMs, now - record.AccessExpiresMs);
+                        Atomic.Max(ref _maxLateMs, now - record.AccessExpiresMs);
                     }
 
-                    InterlockedMin(ref _minMarginMs, record.AccessExpiresMs - now);
+                    Atomic.Min(ref _minMarginMs, record.AccessExpiresMs - now);
 
                     record.Refreshes++;
                     issued = Issue(connection, record, record.Generation + 1, now, _refreshLifetime);
@@ -117,7 +117,7 @@ internal sealed class MiniProvider
             Interlocked.Increment(ref _refreshes);
             Interlocked.Increment(ref _refreshesPerSecond[Math.Min((now - _startedMs) / 1000, _refreshesPerSecond.Length - 1)]);
             Interlocked.CompareExchange(ref _firstRefreshMs, now, 0);
-            InterlockedMax(ref _lastRefreshMs, now);
+            Atomic.Max(ref _lastRefreshMs, now);
         }
         else
         {
@@ -144,36 +144,6 @@ internal sealed class MiniProvider
     }
 
     private static string Random16() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Interlocked.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
-
-    private static void InterlockedMin(ref long target, long value)
-    {
-        var current = Interlocked.Read(ref target);
-        while (value < current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
 
     private IResult Stats()
     {

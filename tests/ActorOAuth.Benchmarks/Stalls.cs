@@ -18,10 +18,10 @@ internal static class Stalls
     private static int _started;
 
     /// <summary>The worst of each probe since <see cref="Begin"/>, the steal and the GC pause in that time.</summary>
-    internal readonly record struct Window(double MaxLateMs, double MaxQueuedMs, double GcPausedMs, double ServerStealMs, double LoadStealMs)
+    internal readonly record struct Window(double MaxLateMs, double MaxQueuedMs, double GcPausedMs, double ServerStealMs, double LoadStealMs, string FullCollections)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"woke late ≤ {MaxLateMs:F0} ms, thread pool queue ≤ {MaxQueuedMs:F0} ms, GC paused {GcPausedMs:F0} ms, steal {ServerStealMs:F0} ms server / {LoadStealMs:F0} ms load CPU");
+            $"woke late ≤ {MaxLateMs:F0} ms, thread pool queue ≤ {MaxQueuedMs:F0} ms, GC paused {GcPausedMs:F0} ms{FullCollections}, steal {ServerStealMs:F0} ms server / {LoadStealMs:F0} ms load CPU");
     }
 
     /// <summary>Starts the probes (once per process) and a new window; the returned function ends it.</summary>
@@ -36,8 +36,19 @@ internal static class Stalls
         Interlocked.Exchange(ref _maxQueuedTicks, 0);
         var (server, load) = (StealJiffies(Machine.ServerCore), StealJiffies(Machine.LoadCore));
         var paused = GC.GetTotalPauseDuration();
+        var (blocking, background) = (GC.GetGCMemoryInfo(GCKind.FullBlocking).Index, GC.GetGCMemoryInfo(GCKind.Background).Index);
         return () => new Window(Ms(Interlocked.Read(ref _maxLateTicks)), Ms(Interlocked.Read(ref _maxQueuedTicks)),
-            (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, (StealJiffies(Machine.ServerCore) - server) * 10.0, (StealJiffies(Machine.LoadCore) - load) * 10.0);
+            (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, (StealJiffies(Machine.ServerCore) - server) * 10.0, (StealJiffies(Machine.LoadCore) - load) * 10.0,
+            Full(GCKind.FullBlocking, blocking, "blocking") + Full(GCKind.Background, background, "background"));
+    }
+
+    /// <summary>The last full collection of <paramref name="kind"/>, when it came after the one numbered <paramref name="since"/>: its pauses.</summary>
+    private static string Full(GCKind kind, long since, string name)
+    {
+        var last = GC.GetGCMemoryInfo(kind);
+        return last.Index > since
+            ? string.Create(CultureInfo.InvariantCulture, $" (the last {name} gen2 paused {string.Join(" + ", last.PauseDurations.ToArray().Where(d => d > TimeSpan.Zero).Select(d => $"{d.TotalMilliseconds:F0} ms"))}{(last.Compacted ? ", compacting" : "")})")
+            : "";
     }
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
@@ -48,25 +59,10 @@ internal static class Stalls
         while (true)
         {
             var queued = Stopwatch.GetTimestamp();
-            ThreadPool.UnsafeQueueUserWorkItem(static start => Max(ref _maxQueuedTicks, Stopwatch.GetTimestamp() - start), queued, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static start => Atomic.Max(ref _maxQueuedTicks, Stopwatch.GetTimestamp() - start), queued, preferLocal: false);
             var slept = Stopwatch.GetTimestamp();
             Thread.Sleep(Period);
-            Max(ref _maxLateTicks, Stopwatch.GetTimestamp() - slept - period);
-        }
-    }
-
-    private static void Max(ref long field, long value)
-    {
-        var current = Interlocked.Read(ref field);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref field, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
+            Atomic.Max(ref _maxLateTicks, Stopwatch.GetTimestamp() - slept - period);
         }
     }
 
