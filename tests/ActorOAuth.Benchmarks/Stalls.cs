@@ -7,8 +7,9 @@ namespace ActorOAuth.Benchmarks;
 /// What kept the server side from running during a measured run, when its latency tail says it stood still: two probes
 /// in this process, each every 10 ms — a dedicated thread that sleeps and measures how late it wakes (a GC's
 /// suspension, or the CPU taken from the process), and a work item queued to the thread pool whose wait until it runs is
-/// measured (requests queued behind other work) — and the time the hypervisor took from each CPU (steal, from
-/// <c>/proc/stat</c>): from the server's, or from the load generator's, which then sends less.
+/// measured (requests queued behind other work) — the GC's pauses (and of a full collection in the run, whether it was
+/// blocking or background), and the time the hypervisor took from each CPU (steal, from <c>/proc/stat</c>): from the
+/// server's, or from the load generator's, which then sends less.
 /// </summary>
 internal static class Stalls
 {
@@ -17,7 +18,7 @@ internal static class Stalls
     private static long _maxQueuedTicks;
     private static int _started;
 
-    /// <summary>The worst of each probe since <see cref="Begin"/>, the steal and the GC pause in that time.</summary>
+    /// <summary>The worst of each probe since <see cref="Begin"/>, the GC pause, the full collections and the steal in that time.</summary>
     internal readonly record struct Window(double MaxLateMs, double MaxQueuedMs, double GcPausedMs, double ServerStealMs, double LoadStealMs, string FullCollections)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
