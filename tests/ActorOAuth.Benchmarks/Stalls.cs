@@ -61,6 +61,7 @@ internal static class Stalls
         {
             var queued = Stopwatch.GetTimestamp();
             ThreadPool.UnsafeQueueUserWorkItem(static start => Atomic.Max(ref _maxQueuedTicks, Stopwatch.GetTimestamp() - start), queued, preferLocal: false);
+            // The sleep is the probe, not a wait for time to pass: how much later than 10 ms it returns is what it measures.
             var slept = Stopwatch.GetTimestamp();
             Thread.Sleep(Period);
             Atomic.Max(ref _maxLateTicks, Stopwatch.GetTimestamp() - slept - period);
