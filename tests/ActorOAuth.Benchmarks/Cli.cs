@@ -15,6 +15,8 @@ internal static class Cli
                           with a bare Kestrel endpoint, a database-per-fetch endpoint (Npgsql primary-key read
                           per request) and the raw primary-key read through Npgsql
                             --connections 10000  --duration 30  --concurrency 16,64,256  --warmup 15
+                            --warmup-limit 180 (embedded: then both targets 5 s each at every concurrency in turn,
+                            until a turn compiled at most 10 methods, or for at most this many seconds)
                             --targets bare,actor,db,pg  --cluster (grains in a PostgreSQL-backed silo started by deploy/local/up.sh)
                             --handout off (every fetch calls its connection, ActorOAuth:Handout:Enabled=false: the path before
                             the hand-out table, for an A/B within one run)

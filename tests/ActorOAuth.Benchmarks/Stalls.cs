@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Tracing;
 using System.Globalization;
 
 namespace ActorOAuth.Benchmarks;
@@ -9,7 +10,8 @@ namespace ActorOAuth.Benchmarks;
 /// suspension, or the CPU taken from the process), and a work item queued to the thread pool whose wait until it runs is
 /// measured (requests queued behind other work) — the GC's pauses (and of a full collection in the run, whether it was
 /// blocking or background), and the time the hypervisor took from each CPU (steal, from <c>/proc/stat</c>): from the
-/// server's, or from the load generator's, which then sends less.
+/// server's, or from the load generator's, which then sends less. Also what the runtime did meanwhile that a target
+/// may pay for: each gen2 it started (type and reason, from its own GC events) and the methods the JIT compiled.
 /// </summary>
 internal static class Stalls
 {
@@ -19,10 +21,12 @@ internal static class Stalls
     private static int _started;
 
     /// <summary>The worst of each probe since <see cref="Begin"/>, the GC pause, the full collections and the steal in that time.</summary>
-    internal readonly record struct Window(double MaxLateMs, double MaxQueuedMs, double GcPausedMs, double ServerStealMs, double LoadStealMs, string FullCollections)
+    internal readonly record struct Window(double MaxLateMs, double MaxQueuedMs, double GcPausedMs, double ServerStealMs, double LoadStealMs, string FullCollections,
+        long MethodsJitted, double JitMs)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"woke late ≤ {MaxLateMs:F0} ms, thread pool queue ≤ {MaxQueuedMs:F0} ms, GC paused {GcPausedMs:F0} ms{FullCollections}, steal {ServerStealMs:F0} ms server / {LoadStealMs:F0} ms load CPU");
+            $"woke late ≤ {MaxLateMs:F0} ms, thread pool queue ≤ {MaxQueuedMs:F0} ms, GC paused {GcPausedMs:F0} ms{FullCollections}, steal {ServerStealMs:F0} ms server / {LoadStealMs:F0} ms load CPU, " +
+            $"{MethodsJitted} methods jitted ({JitMs:F0} ms)");
     }
 
     /// <summary>Starts the probes (once per process) and a new window; the returned function ends it.</summary>
@@ -31,6 +35,7 @@ internal static class Stalls
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             new Thread(Probe) { IsBackground = true, Name = "stall probe" }.Start();
+            _gen2Starts = new Gen2Starts();
         }
 
         Interlocked.Exchange(ref _maxLateTicks, 0);
@@ -38,9 +43,12 @@ internal static class Stalls
         var (server, load) = (StealJiffies(Machine.ServerCore), StealJiffies(Machine.LoadCore));
         var paused = GC.GetTotalPauseDuration();
         var (blocking, background) = (GC.GetGCMemoryInfo(GCKind.FullBlocking).Index, GC.GetGCMemoryInfo(GCKind.Background).Index);
+        var (jitted, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+        var gen2Seen = _gen2Starts!.Count;
         return () => new Window(Ms(Interlocked.Read(ref _maxLateTicks)), Ms(Interlocked.Read(ref _maxQueuedTicks)),
             (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, (StealJiffies(Machine.ServerCore) - server) * 10.0, (StealJiffies(Machine.LoadCore) - load) * 10.0,
-            Full(GCKind.FullBlocking, blocking, "blocking") + Full(GCKind.Background, background, "background"));
+            Full(GCKind.FullBlocking, blocking, "blocking") + Full(GCKind.Background, background, "background") + _gen2Starts.Since(gen2Seen),
+            System.Runtime.JitInfo.GetCompiledMethodCount() - jitted, (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds);
     }
 
     /// <summary>The last full collection of <paramref name="kind"/>, when it came after the one numbered <paramref name="since"/>: its pauses.</summary>
@@ -50,6 +58,115 @@ internal static class Stalls
         return last.Index > since
             ? string.Create(CultureInfo.InvariantCulture, $" (the last {name} gen2 paused {string.Join(" + ", last.PauseDurations.ToArray().Where(d => d > TimeSpan.Zero).Select(d => $"{d.TotalMilliseconds:F0} ms"))}{(last.Compacted ? ", compacting" : "")})")
             : "";
+    }
+
+    private static Gen2Starts? _gen2Starts;
+
+    /// <summary>
+    /// The runtime's own account of each gen2 it starts (its <c>GCStart</c> event: the collection's type and the reason
+    /// the GC gives), heard in process; a few events per collection, the same for both targets.
+    /// </summary>
+    private sealed class Gen2Starts : EventListener
+    {
+        private static readonly string[] Types = ["blocking", "background", "foreground"];
+
+        // The GC's reason codes (GCStart's Reason field), by number.
+        private static readonly string[] Reasons =
+        [
+            "small allocation", "induced", "low memory", "empty", "large allocation", "out of space (small objects)",
+            "out of space (large objects)", "induced, not forced", "gc stress", "low memory (blocking)", "induced compacting",
+            "low memory (host)", "provisional mode", "low memory (host, blocking)", "bgc tuning (small objects)",
+            "bgc tuning (large objects)", "bgc stepping", "induced aggressive",
+        ];
+
+        // The runtime's gc_condemn_reason_condition bits (gcrecord.h), by bit number, and its global mechanisms.
+        private static readonly string[] Conditions =
+        [
+            "induced", "expand", "high memory", "very high memory", "low ephemeral space", "low card efficiency",
+            "high ephemeral fragmentation", "high gen2 fragmentation", "high gen2 fragmentation (ephemeral)",
+            "high gen2 fragmentation (memory)", "high gen2 fragmentation (very high memory)", "gen1 at maximum", "before OOM",
+            "gen2 too small", "induced, not forced", "before a background GC", "almost at maximum allocation",
+            "avoid unproductive", "provisional mode induced", "provisional mode large allocation", "gen1 in provisional mode",
+            "limit before OOM", "limit: large object fragmentation", "limit: large object reclaim", "servo initial",
+            "servo gen count", "servo background", "servo postpone", "stress mix", "stress",
+        ];
+
+        private static readonly string[] Mechanisms = ["concurrent", "compacting", "promotion", "demotion", "card bundles", "elevated"];
+
+        /// <summary>
+        /// Why the GC condemned gen2 and how it collected it, from its global heap history: the generation its initial
+        /// choice, the budgets and time tuning named (2 bits each in the first word), the conditions it found (bits of the
+        /// second), and the mechanisms it used.
+        /// </summary>
+        private static string Condemned(uint generations, uint conditions, uint mechanisms)
+        {
+            uint Generation(int field) => (generations >> (field * 2)) & 3;
+            string Named(string[] names, uint bits) =>
+                string.Join(", ", Enumerable.Range(0, 32).Where(b => (bits & (1u << b)) != 0).Select(b => b < names.Length ? names[b] : $"bit {b}"));
+            // A background gen2 reports none of the reasons here (they are zero): only its mechanisms say anything.
+            var reasons = generations == 0 && conditions == 0
+                ? ""
+                : $"initially gen{Generation(0)}, budget gen{Generation(2)}, time tuning gen{Generation(3)}; {Named(Conditions, conditions)}; ";
+            return $"[{reasons}{Named(Mechanisms, mechanisms)}]";
+        }
+
+        private readonly List<string> _starts = [];
+
+        public int Count
+        {
+            get
+            {
+                lock (_starts)
+                {
+                    return _starts.Count;
+                }
+            }
+        }
+
+        /// <summary>The gen2s started after the first <paramref name="seen"/>, as text for the slice line.</summary>
+        public string Since(int seen)
+        {
+            lock (_starts)
+            {
+                return _starts.Count > seen ? $"; gen2 started: {string.Join(", ", _starts.Skip(seen))}" : "";
+            }
+        }
+
+        protected override void OnEventSourceCreated(EventSource source)
+        {
+            if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            {
+                EnableEvents(source, EventLevel.Informational, (EventKeywords)0x1); // GC
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs e)
+        {
+            if (e.Payload is not { } payload || e.PayloadNames is not { } names)
+            {
+                return;
+            }
+
+            uint Field(string name) => names.IndexOf(name) is var i and >= 0 ? Convert.ToUInt32(payload[i], CultureInfo.InvariantCulture) : uint.MaxValue;
+            string? text = null;
+            if (e.EventName?.StartsWith("GCStart", StringComparison.Ordinal) == true && Field("Depth") == 2)
+            {
+                var (type, reason) = (Field("Type"), Field("Reason"));
+                text = $"{(type < Types.Length ? Types[type] : $"type {type}")} ({(reason < Reasons.Length ? Reasons[reason] : $"reason {reason}")})";
+            }
+            else if (e.EventName?.StartsWith("GCGlobalHeapHistory", StringComparison.Ordinal) == true && Field("CondemnedGeneration") == 2)
+            {
+                text = Condemned(Field("CondemnReasons0"), Field("CondemnReasons1"), Field("GlobalMechanisms"));
+            }
+
+            if (text is not null)
+            {
+                lock (_starts)
+                {
+                    _starts.Add(text);
+                }
+            }
+        }
     }
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
