@@ -93,24 +93,33 @@ internal static class Stalls
 
         private static readonly string[] Mechanisms = ["concurrent", "compacting", "promotion", "demotion", "card bundles", "elevated"];
 
+        // Why a heap was compacted (gc_heap_compact_reason), by number.
+        private static readonly string[] CompactReasons =
+        [
+            "low ephemeral space", "high fragmentation", "no gaps", "large objects forced", "last GC before OOM", "induced",
+            "fragmented gen0", "high memory load", "high memory load and fragmentation", "very high memory load and fragmentation", "no-GC region",
+        ];
+
+        private static string Named(string[] names, uint bits) =>
+            string.Join(", ", Enumerable.Range(0, 32).Where(b => (bits & (1u << b)) != 0).Select(b => b < names.Length ? names[b] : $"bit {b}"));
+
         /// <summary>
-        /// Why the GC condemned gen2 and how it collected it, from its global heap history: the generation its initial
-        /// choice, the budgets and time tuning named (2 bits each in the first word), the conditions it found (bits of the
-        /// second), and the mechanisms it used.
+        /// Why the GC condemned gen2 on the heap (its per-heap history): the generation of its initial choice, the budget
+        /// and the time tuning named (2 bits each in the first word), the conditions it found (bits of the second), and
+        /// why it compacted (the highest bit below the top one, which says it did).
         /// </summary>
-        private static string Condemned(uint generations, uint conditions, uint mechanisms)
+        private static string Condemned(uint generations, uint conditions, uint compact)
         {
             uint Generation(int field) => (generations >> (field * 2)) & 3;
-            string Named(string[] names, uint bits) =>
-                string.Join(", ", Enumerable.Range(0, 32).Where(b => (bits & (1u << b)) != 0).Select(b => b < names.Length ? names[b] : $"bit {b}"));
-            // A background gen2 reports none of the reasons here (they are zero): only its mechanisms say anything.
-            var reasons = generations == 0 && conditions == 0
-                ? ""
-                : $"initially gen{Generation(0)}, budget gen{Generation(2)}, time tuning gen{Generation(3)}; {Named(Conditions, conditions)}; ";
-            return $"[{reasons}{Named(Mechanisms, mechanisms)}]";
+            var reason = (compact & 0x80000000) != 0 && (compact & 0x7fffffff) is var bits and > 0 ? 31 - System.Numerics.BitOperations.LeadingZeroCount(bits) : -1;
+            var compacted = reason < 0 ? "" : $"; compacted: {(reason < CompactReasons.Length ? CompactReasons[reason] : $"reason {reason}")}";
+            return $"[initially gen{Generation(0)}, budget gen{Generation(2)}, time tuning gen{Generation(3)}; {(conditions == 0 ? "no condition" : Named(Conditions, conditions))}{compacted}]";
         }
 
         private readonly List<string> _starts = [];
+
+        /// <summary>The depth of the collection the runtime started last: its per-heap history comes after.</summary>
+        private uint _depth;
 
         public int Count
         {
@@ -149,14 +158,18 @@ internal static class Stalls
 
             uint Field(string name) => names.IndexOf(name) is var i and >= 0 ? Convert.ToUInt32(payload[i], CultureInfo.InvariantCulture) : uint.MaxValue;
             string? text = null;
-            if (e.EventName?.StartsWith("GCStart", StringComparison.Ordinal) == true && Field("Depth") == 2)
+            if (e.EventName?.StartsWith("GCStart", StringComparison.Ordinal) == true && (_depth = Field("Depth")) == 2)
             {
                 var (type, reason) = (Field("Type"), Field("Reason"));
                 text = $"{(type < Types.Length ? Types[type] : $"type {type}")} ({(reason < Reasons.Length ? Reasons[reason] : $"reason {reason}")})";
             }
+            else if (e.EventName?.StartsWith("GCPerHeapHistory", StringComparison.Ordinal) == true && _depth == 2)
+            {
+                text = Condemned(Field("CondemnReasons0"), Field("CondemnReasons1"), Field("CompactMechanisms"));
+            }
             else if (e.EventName?.StartsWith("GCGlobalHeapHistory", StringComparison.Ordinal) == true && Field("CondemnedGeneration") == 2)
             {
-                text = Condemned(Field("CondemnReasons0"), Field("CondemnReasons1"), Field("GlobalMechanisms"));
+                text = $"[{Named(Mechanisms, Field("GlobalMechanisms"))}]";
             }
 
             if (text is not null)
