@@ -93,10 +93,10 @@ internal static class Machine
         return start;
     }
 
-    /// <summary>Cumulative busy and total jiffies per CPU from /proc/stat.</summary>
-    public static Dictionary<int, (long Busy, long Total)> CpuTimes()
+    /// <summary>Cumulative busy, total and steal jiffies (1/100 s) per CPU from /proc/stat (steal: the hypervisor ran another guest).</summary>
+    public static Dictionary<int, (long Busy, long Total, long Steal)> CpuTimes()
     {
-        var result = new Dictionary<int, (long, long)>();
+        var result = new Dictionary<int, (long, long, long)>();
         foreach (var line in File.ReadLines("/proc/stat"))
         {
             if (!line.StartsWith("cpu", StringComparison.Ordinal) || line.Length < 4 || !char.IsDigit(line[3]))
@@ -109,14 +109,14 @@ internal static class Machine
             var values = parts[1..].Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
             var idle = values[3] + (values.Length > 4 ? values[4] : 0);
             var total = values.Take(8).Sum();
-            result[cpu] = (total - idle, total);
+            result[cpu] = (total - idle, total, values.Length > 7 ? values[7] : 0);
         }
 
         return result;
     }
 
     /// <summary>Busy share (0–100) of each CPU between two <see cref="CpuTimes"/> samples.</summary>
-    public static Dictionary<int, double> Busy(Dictionary<int, (long Busy, long Total)> before, Dictionary<int, (long Busy, long Total)> after) =>
+    public static Dictionary<int, double> Busy(Dictionary<int, (long Busy, long Total, long Steal)> before, Dictionary<int, (long Busy, long Total, long Steal)> after) =>
         after.ToDictionary(kv => kv.Key, kv =>
         {
             var b = before.GetValueOrDefault(kv.Key);

@@ -16,9 +16,12 @@ namespace ActorOAuth.Benchmarks;
 internal static class Stalls
 {
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(10);
+    private static readonly Gen2Events Gen2 = new();
     private static long _maxLateTicks;
     private static long _maxQueuedTicks;
-    private static int _started;
+
+    // The probe starts with the first window, once per process (a static constructor runs once).
+    static Stalls() => new Thread(Probe) { IsBackground = true, Name = "stall probe" }.Start();
 
     /// <summary>The worst of each probe since <see cref="Begin"/>, the GC pause, the full collections and the steal in that time.</summary>
     internal readonly record struct Window(double MaxLateMs, double MaxQueuedMs, double GcPausedMs, double ServerStealMs, double LoadStealMs, string FullCollections,
@@ -29,26 +32,25 @@ internal static class Stalls
             $"{MethodsJitted} methods jitted ({JitMs:F0} ms)");
     }
 
-    /// <summary>Starts the probes (once per process) and a new window; the returned function ends it.</summary>
+    /// <summary>Starts a new window (the probes run from the first); the returned function ends it.</summary>
     public static Func<Window> Begin()
     {
-        if (Interlocked.Exchange(ref _started, 1) == 0)
-        {
-            new Thread(Probe) { IsBackground = true, Name = "stall probe" }.Start();
-            _gen2Starts = new Gen2Starts();
-        }
-
         Interlocked.Exchange(ref _maxLateTicks, 0);
         Interlocked.Exchange(ref _maxQueuedTicks, 0);
-        var (server, load) = (StealJiffies(Machine.ServerCore), StealJiffies(Machine.LoadCore));
+        var cpus = Machine.CpuTimes();
         var paused = GC.GetTotalPauseDuration();
         var (blocking, background) = (GC.GetGCMemoryInfo(GCKind.FullBlocking).Index, GC.GetGCMemoryInfo(GCKind.Background).Index);
         var (jitted, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
-        var gen2Seen = _gen2Starts!.Count;
-        return () => new Window(Ms(Interlocked.Read(ref _maxLateTicks)), Ms(Interlocked.Read(ref _maxQueuedTicks)),
-            (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, (StealJiffies(Machine.ServerCore) - server) * 10.0, (StealJiffies(Machine.LoadCore) - load) * 10.0,
-            Full(GCKind.FullBlocking, blocking, "blocking") + Full(GCKind.Background, background, "background") + _gen2Starts.Since(gen2Seen),
-            System.Runtime.JitInfo.GetCompiledMethodCount() - jitted, (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds);
+        var gen2Seen = Gen2.Count;
+        double StealMs(Dictionary<int, (long Busy, long Total, long Steal)> now, int cpu) => (now.GetValueOrDefault(cpu).Steal - cpus.GetValueOrDefault(cpu).Steal) * 10.0;
+        return () =>
+        {
+            var now = Machine.CpuTimes();
+            return new Window(Ms(Interlocked.Read(ref _maxLateTicks)), Ms(Interlocked.Read(ref _maxQueuedTicks)),
+                (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, StealMs(now, Machine.ServerCore), StealMs(now, Machine.LoadCore),
+                Full(GCKind.FullBlocking, blocking, "blocking") + Full(GCKind.Background, background, "background") + Gen2.Since(gen2Seen),
+                System.Runtime.JitInfo.GetCompiledMethodCount() - jitted, (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds);
+        };
     }
 
     /// <summary>The last full collection of <paramref name="kind"/>, when it came after the one numbered <paramref name="since"/>: its pauses.</summary>
@@ -60,13 +62,12 @@ internal static class Stalls
             : "";
     }
 
-    private static Gen2Starts? _gen2Starts;
-
     /// <summary>
-    /// The runtime's own account of each gen2 it starts (its <c>GCStart</c> event: the collection's type and the reason
-    /// the GC gives), heard in process; a few events per collection, the same for both targets.
+    /// The runtime's own account of each gen2: its start (<c>GCStart</c>: the collection's type and the reason the GC
+    /// gives), its per-heap history (why gen2 was condemned, why it compacted) and its global history (the mechanisms
+    /// used), heard in process; a few events per collection, the same for both targets.
     /// </summary>
-    private sealed class Gen2Starts : EventListener
+    private sealed class Gen2Events : EventListener
     {
         private static readonly string[] Types = ["blocking", "background", "foreground"];
 
@@ -196,21 +197,5 @@ internal static class Stalls
             Thread.Sleep(Period);
             Atomic.Max(ref _maxLateTicks, Stopwatch.GetTimestamp() - slept - period);
         }
-    }
-
-    /// <summary>A CPU's steal time (jiffies, 1/100 s), the eighth value of its <c>/proc/stat</c> line.</summary>
-    private static long StealJiffies(int cpu)
-    {
-        var prefix = "cpu" + cpu.ToString(CultureInfo.InvariantCulture) + " ";
-        foreach (var line in File.ReadLines("/proc/stat"))
-        {
-            if (line.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                var values = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                return values.Length > 8 ? long.Parse(values[8], CultureInfo.InvariantCulture) : 0;
-            }
-        }
-
-        return 0;
     }
 }
