@@ -26,6 +26,8 @@ internal static class Cli
                             --slices 1 (each round's runs cut into N slices alternating with the other target's, each
                             after settle/N s, at least 1; the slices of a target merged into one measurement)
                             --control (the bare endpoint measured again in ActorOAuth's place: the method's own spread)
+                            --settings Key=Value,… (ActorOAuth settings for the server, e.g.
+                            ActorOAuth:Connections:UsedWriteDelay=1.00:00:00: an A/B of a setting, run by run)
                             --telemetry off,metrics,on (instead: ActorOAuth alone with telemetry off, metrics only
                             (/metrics), on (OTLP traces and metrics to a collector stand-in, and /metrics); a fresh
                             host each, in the order given; repeat settings to see drift)

@@ -11,7 +11,8 @@ namespace ActorOAuth.Benchmarks;
 /// measured (requests queued behind other work) — the GC's pauses (and of a full collection in the run, whether it was
 /// blocking or background), and the time the hypervisor took from each CPU (steal, from <c>/proc/stat</c>): from the
 /// server's, or from the load generator's, which then sends less. Also what the runtime did meanwhile that a target
-/// may pay for: each gen2 it started (type and reason, from its own GC events) and the methods the JIT compiled.
+/// may pay for: each gen2 it started (type and reason, from its own GC events), the methods the JIT compiled, and gen2's
+/// size and free space (what survived into it, what died in it).
 /// </summary>
 internal static class Stalls
 {
@@ -25,11 +26,23 @@ internal static class Stalls
 
     /// <summary>The worst of each probe since <see cref="Begin"/>, the GC pause, the full collections and the steal in that time.</summary>
     internal readonly record struct Window(double MaxLateMs, double MaxQueuedMs, double GcPausedMs, double ServerStealMs, double LoadStealMs, string FullCollections,
-        long MethodsJitted, double JitMs)
+        long MethodsJitted, double JitMs, Gen2Size Gen2Before, Gen2Size Gen2After)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
             $"woke late ≤ {MaxLateMs:F0} ms, thread pool queue ≤ {MaxQueuedMs:F0} ms, GC paused {GcPausedMs:F0} ms{FullCollections}, steal {ServerStealMs:F0} ms server / {LoadStealMs:F0} ms load CPU, " +
-            $"{MethodsJitted} methods jitted ({JitMs:F0} ms)");
+            $"{MethodsJitted} methods jitted ({JitMs:F0} ms), gen2 {Gen2After.Bytes / 1e6:F1} MB ({Signed(Gen2After.Bytes - Gen2Before.Bytes)} MB), " +
+            $"of it free {Gen2After.FreeBytes / 1e6:F1} MB ({Signed(Gen2After.FreeBytes - Gen2Before.FreeBytes)} MB)");
+
+        private static string Signed(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{(bytes >= 0 ? "+" : "")}{bytes / 1e6:F1}");
+    }
+
+    /// <summary>
+    /// Gen2 after the last collection: its size and the free space in it (its fragmentation, what a compacting gen2 would
+    /// give back). Growth between two windows is what was promoted into gen2 and stayed; free space growing is what died there.
+    /// </summary>
+    internal readonly record struct Gen2Size(long Bytes, long FreeBytes)
+    {
+        public static Gen2Size Now() => GC.GetGCMemoryInfo().GenerationInfo[2] is var gen2 ? new(gen2.SizeAfterBytes, gen2.FragmentationAfterBytes) : default;
     }
 
     /// <summary>Starts a new window (the probes run from the first); the returned function ends it.</summary>
@@ -42,6 +55,7 @@ internal static class Stalls
         var (blocking, background) = (GC.GetGCMemoryInfo(GCKind.FullBlocking).Index, GC.GetGCMemoryInfo(GCKind.Background).Index);
         var (jitted, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
         var gen2Seen = Gen2.Count;
+        var gen2Before = Gen2Size.Now();
         double StealMs(Dictionary<int, (long Busy, long Total, long Steal)> now, int cpu) => (now.GetValueOrDefault(cpu).Steal - cpus.GetValueOrDefault(cpu).Steal) * 10.0;
         return () =>
         {
@@ -49,7 +63,8 @@ internal static class Stalls
             return new Window(Ms(Interlocked.Read(ref _maxLateTicks)), Ms(Interlocked.Read(ref _maxQueuedTicks)),
                 (GC.GetTotalPauseDuration() - paused).TotalMilliseconds, StealMs(now, Machine.ServerCore), StealMs(now, Machine.LoadCore),
                 Full(GCKind.FullBlocking, blocking, "blocking") + Full(GCKind.Background, background, "background") + Gen2.Since(gen2Seen),
-                System.Runtime.JitInfo.GetCompiledMethodCount() - jitted, (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds);
+                System.Runtime.JitInfo.GetCompiledMethodCount() - jitted, (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds,
+                gen2Before, Gen2Size.Now());
         };
     }
 

@@ -38,16 +38,21 @@ internal static class TokenFetch
         string Of(int round) => rounds > 1 ? $", round {round} of {rounds}" : "";
         var fleet = new Fleet(count, perTenant);
         var mode = (cluster ? "cluster (API process → 1 silo process, PostgreSQL storage, all on the server CPU)" : "embedded (API + co-hosted silo in this process)")
-            + (handout ? "" : ", hand-out table off");
+            + (handout ? "" : ", hand-out table off") + (options.String("settings", "") is { Length: > 0 } settings ? ", settings " + settings : "");
         Report.Header("token-fetch", $"{count:N0} connections in {count / perTenant} tenants, {mode}; {seconds} s per run, concurrency {string.Join('/', levels)}");
 
-        string[] handoutSetting = handout ? [] : ["ActorOAuth:Handout:Enabled=false"];
-        await using var postgres = await LocalPostgres.StartAsync(cluster, fleet.ApiKeys, cancellationToken, handoutSetting);
+        string[] serverSettings = [.. handout ? [] : new[] { "ActorOAuth:Handout:Enabled=false" }, .. options.String("settings", "").Split(',', StringSplitOptions.RemoveEmptyEntries)];
+        if (serverSettings.FirstOrDefault(s => s.IndexOf('=') < 1) is { } malformed)
+        {
+            throw new ArgumentException($"--settings takes Key=Value pairs separated by commas; '{malformed}' is not one.");
+        }
+
+        await using var postgres = await LocalPostgres.StartAsync(cluster, fleet.ApiKeys, cancellationToken, serverSettings);
         await using var provider = await ProviderProcess.StartAsync();
         var bare = new BareEndpoint();
         await using var database = new DbPerFetchEndpoint();
         database.Connect(postgres.ConnectionString);
-        await using var host = await ApiHost.StartAsync(fleet.ApiKeys, extra: handoutSetting.Select(h => "--" + h), cluster: postgres.Cluster, map: app =>
+        await using var host = await ApiHost.StartAsync(fleet.ApiKeys, extra: serverSettings.Select(h => "--" + h), cluster: postgres.Cluster, map: app =>
         {
             bare.Map(app);
             database.Map(app);
@@ -61,7 +66,7 @@ internal static class TokenFetch
 
         var body = await SampleBodyAsync(target, fleet.Connections[0]);
         bare.Answer(body);
-        Report.Step($"token response body is {body.Length} bytes; bare endpoint {host.BaseUrl}{BareEndpoint.Path("{id}")}");
+        Report.Step($"token response body is {body.Length} bytes; bare endpoint {host.BaseUrl}{BareEndpoint.Path("{id}")}; GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {System.Runtime.GCSettings.LatencyMode}");
 
         var bareTarget = (host.BaseUrl, BareEndpoint.Prefix);
         // --control measures the bare endpoint in ActorOAuth's place: the ratios the method gives two equal targets.
