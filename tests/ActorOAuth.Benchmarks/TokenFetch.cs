@@ -37,16 +37,17 @@ internal static class TokenFetch
         var control = options.Flag("control");
         string Of(int round) => rounds > 1 ? $", round {round} of {rounds}" : "";
         var fleet = new Fleet(count, perTenant);
-        var mode = (cluster ? "cluster (API process → 1 silo process, PostgreSQL storage, all on the server CPU)" : "embedded (API + co-hosted silo in this process)")
-            + (handout ? "" : ", hand-out table off") + (options.String("settings", "") is { Length: > 0 } settings ? ", settings " + settings : "");
-        Report.Header("token-fetch", $"{count:N0} connections in {count / perTenant} tenants, {mode}; {seconds} s per run, concurrency {string.Join('/', levels)}");
-
-        string[] serverSettings = [.. handout ? [] : new[] { "ActorOAuth:Handout:Enabled=false" }, .. options.String("settings", "").Split(',', StringSplitOptions.RemoveEmptyEntries)];
-        if (serverSettings.FirstOrDefault(s => s.IndexOf('=') < 1) is { } malformed)
+        var settings = options.String("settings", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (settings.FirstOrDefault(s => s.IndexOf('=') < 1) is { } malformed)
         {
             throw new ArgumentException($"--settings takes Key=Value pairs separated by commas; '{malformed}' is not one.");
         }
 
+        var mode = (cluster ? "cluster (API process → 1 silo process, PostgreSQL storage, all on the server CPU)" : "embedded (API + co-hosted silo in this process)")
+            + (handout ? "" : ", hand-out table off") + (settings.Length > 0 ? ", settings " + string.Join(',', settings) : "");
+        Report.Header("token-fetch", $"{count:N0} connections in {count / perTenant} tenants, {mode}; {seconds} s per run, concurrency {string.Join('/', levels)}");
+
+        string[] serverSettings = [.. handout ? [] : new[] { "ActorOAuth:Handout:Enabled=false" }, .. settings];
         await using var postgres = await LocalPostgres.StartAsync(cluster, fleet.ApiKeys, cancellationToken, serverSettings);
         await using var provider = await ProviderProcess.StartAsync();
         var bare = new BareEndpoint();
