@@ -31,6 +31,7 @@ public static class ActorOAuthApp
         builder.AddTokenHandout();
         var telemetryHost = OrleansHosting.Mode(builder.Configuration) == HostingMode.Cluster ? TelemetryHost.ClusterApi : TelemetryHost.EmbeddedApi;
         TelemetryHosting.Add(builder, "actoroauth-api", telemetryHost);
+        BackgroundGcThread.Add(builder);
         builder.Services.AddProviderUrlPolicy();
         SandboxHost.AddIfEnabled(builder);
 

@@ -84,6 +84,7 @@ public static partial class SiloHost
         builder.Services.AddHostedService<MembershipLogger>();
         SiloHealth.Add(builder.Services);
         TelemetryHosting.Add(builder, "actoroauth-silo", TelemetryHost.Silo);
+        BackgroundGcThread.Add(builder);
 
         configure?.Invoke(builder);
 

@@ -11,8 +11,9 @@ namespace ActorOAuth.Benchmarks;
 /// measured (requests queued behind other work) — the GC's pauses (and of a full collection in the run, whether it was
 /// blocking or background), and the time the hypervisor took from each CPU (steal, from <c>/proc/stat</c>): from the
 /// server's, or from the load generator's, which then sends less. Also what the runtime did meanwhile that a target
-/// may pay for: each gen2 it started (type and reason, from its own GC events), the methods the JIT compiled, and gen2's
-/// size and free space (what survived into it, what died in it).
+/// may pay for: each gen2 it started (its number, type and reason, from its own GC events, and its end), each start and
+/// end of the background GC's thread, the methods the JIT compiled, and gen2's size and free space (what survived into
+/// it, what died in it).
 /// </summary>
 internal static class Stalls
 {
@@ -78,9 +79,11 @@ internal static class Stalls
     }
 
     /// <summary>
-    /// The runtime's own account of each gen2: its start (<c>GCStart</c>: the collection's type and the reason the GC
-    /// gives), its per-heap history (why gen2 was condemned, why it compacted) and its global history (the mechanisms
-    /// used), heard in process; a few events per collection, the same for both targets.
+    /// The runtime's own account of each gen2: its start (<c>GCStart</c>: its number, the collection's type and the
+    /// reason the GC gives), its per-heap history (why gen2 was condemned, why it compacted), its global history (the
+    /// mechanisms used) and its end; and the background GC's thread starting and ending (a gen2 that starts as a
+    /// background one and then compacts, blocking, is one that found that thread stopped: see
+    /// <c>BackgroundGcThread</c>). Heard in process; a few events per collection, the same for both targets.
     /// </summary>
     private sealed class Gen2Events : EventListener
     {
@@ -132,7 +135,7 @@ internal static class Stalls
             return $"[initially gen{Generation(0)}, budget gen{Generation(2)}, time tuning gen{Generation(3)}; {(conditions == 0 ? "no condition" : Named(Conditions, conditions))}{compacted}]";
         }
 
-        private readonly List<string> _starts = [];
+        private readonly List<string> _heard = [];
 
         /// <summary>The depth of the collection the runtime started last: its per-heap history comes after.</summary>
         private uint _depth;
@@ -141,19 +144,19 @@ internal static class Stalls
         {
             get
             {
-                lock (_starts)
+                lock (_heard)
                 {
-                    return _starts.Count;
+                    return _heard.Count;
                 }
             }
         }
 
-        /// <summary>The gen2s started after the first <paramref name="seen"/>, as text for the slice line.</summary>
+        /// <summary>What was heard after the first <paramref name="seen"/> events, as text for the slice line.</summary>
         public string Since(int seen)
         {
-            lock (_starts)
+            lock (_heard)
             {
-                return _starts.Count > seen ? $"; gen2 started: {string.Join(", ", _starts.Skip(seen))}" : "";
+                return _heard.Count > seen ? $"; gen2 events: {string.Join(", ", _heard.Skip(seen))}" : "";
             }
         }
 
@@ -177,7 +180,19 @@ internal static class Stalls
             if (e.EventName?.StartsWith("GCStart", StringComparison.Ordinal) == true && (_depth = Field("Depth")) == 2)
             {
                 var (type, reason) = (Field("Type"), Field("Reason"));
-                text = $"{(type < Types.Length ? Types[type] : $"type {type}")} ({(reason < Reasons.Length ? Reasons[reason] : $"reason {reason}")})";
+                text = $"#{Field("Count")} {(type < Types.Length ? Types[type] : $"type {type}")} ({(reason < Reasons.Length ? Reasons[reason] : $"reason {reason}")})";
+            }
+            else if (e.EventName?.StartsWith("GCEnd", StringComparison.Ordinal) == true && Field("Depth") == 2)
+            {
+                text = $"#{Field("Count")} ended";
+            }
+            else if (e.EventName?.StartsWith("GCCreateConcurrentThread", StringComparison.Ordinal) == true)
+            {
+                text = "background GC thread created";
+            }
+            else if (e.EventName?.StartsWith("GCTerminateConcurrentThread", StringComparison.Ordinal) == true)
+            {
+                text = "background GC thread ended";
             }
             else if (e.EventName?.StartsWith("GCPerHeapHistory", StringComparison.Ordinal) == true && _depth == 2)
             {
@@ -190,9 +205,9 @@ internal static class Stalls
 
             if (text is not null)
             {
-                lock (_starts)
+                lock (_heard)
                 {
-                    _starts.Add(text);
+                    _heard.Add(text);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using ActorOAuth.Hosting;
 using System.Net.Http.Headers;
 
 namespace ActorOAuth.Benchmarks;
@@ -67,7 +68,8 @@ internal static class TokenFetch
 
         var body = await SampleBodyAsync(target, fleet.Connections[0]);
         bare.Answer(body);
-        Report.Step($"token response body is {body.Length} bytes; bare endpoint {host.BaseUrl}{BareEndpoint.Path("{id}")}; GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {System.Runtime.GCSettings.LatencyMode}");
+        Report.Step($"token response body is {body.Length} bytes; bare endpoint {host.BaseUrl}{BareEndpoint.Path("{id}")}; GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {System.Runtime.GCSettings.LatencyMode}, " +
+            $"background GC thread kept running: {(host.App.Services.GetServices<IHostedService>().OfType<BackgroundGcThread>().Any() ? "yes" : "no")}");
 
         var bareTarget = (host.BaseUrl, BareEndpoint.Prefix);
         // --control measures the bare endpoint in ActorOAuth's place: the ratios the method gives two equal targets.
