@@ -10,16 +10,17 @@ namespace ActorOAuth.Hosting;
 /// With workstation GC (what .NET picks for a process limited to one CPU), the runtime ends that thread after 20 s
 /// without a background collection and starts it again for the next one. On .NET 10 the GC then checks whether the new
 /// thread has started running yet, and when it has not (always, on one CPU: the GC's own thread has the CPU), it does a
-/// blocking, compacting gen2 instead (dotnet/runtime#13238, fixed for .NET 11 by dotnet/runtime#119383). That stops
-/// every request for as long as compacting the whole heap takes (about 100 ms for the 10,000 connections of the
-/// benchmark, seconds for a silo holding millions). The GC's own gen2s come minutes apart, so each one met a stopped
-/// thread.
+/// blocking, compacting gen2 instead (dotnet/runtime#13238; fixed by dotnet/runtime#119383 on the runtime's main branch
+/// in September 2025, for .NET 11: 10.0.12 still does it). That stops every request for as long as compacting the
+/// whole heap takes (about 100 ms for the 10,000 connections of the benchmark, in proportion to the heap beyond). The GC's own gen2s come about 100 s apart, so nearly each one finds
+/// the thread stopped.
 /// </para>
 /// <para>
 /// This asks for a background gen2 every <see cref="Interval"/> (less than the thread's 20 s), so the thread never
 /// stops. Each costs one background mark of the heap (a few milliseconds of pause, its marking on the same CPU as
 /// the requests); it compacts nothing. Off with <c>ActorOAuth:Gc:KeepBackgroundThread=false</c>, and not started
-/// where the defect cannot happen: server GC, background GC turned off, or .NET 11 and later.
+/// where the defect does not apply (the runtime's fix is to workstation GC's check): server GC, background GC turned
+/// off, or .NET 11 and later.
 /// </para>
 /// </remarks>
 public sealed class BackgroundGcThread : BackgroundService

@@ -77,15 +77,7 @@ public sealed class BackgroundGcThreadTests
     [InlineData("false")]
     public async Task The_hosts_run_it_unless_turned_off(string? setting)
     {
-        await using var app = ActorOAuthApp.Build(
-        [
-            "--environment=Production",
-            $"--urls=http://127.0.0.1:{RunningSandbox.FreePort()}",
-            $"--Orleans:SiloPort={RunningSandbox.FreePort()}",
-            $"--Orleans:GatewayPort={RunningSandbox.FreePort()}",
-            "--Logging:LogLevel:Default=None",
-            .. setting is null ? Array.Empty<string>() : [$"--{BackgroundGcThread.Setting}={setting}"],
-        ]);
+        await using var app = ProductionApp.Build(setting is null ? [] : [$"--{BackgroundGcThread.Setting}={setting}"]);
 
         var running = app.Services.GetServices<IHostedService>().OfType<BackgroundGcThread>().Any();
 

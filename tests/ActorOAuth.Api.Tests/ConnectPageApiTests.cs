@@ -30,15 +30,7 @@ public sealed class ConnectPageApiTests(ApiFixture fixture)
     [MemberData(nameof(BadSettings))]
     public async Task A_bad_branding_framing_or_wait_setting_stops_the_api_at_start_naming_its_key(string key, string value, string message)
     {
-        await using var app = ActorOAuthApp.Build(
-        [
-            "--environment=Production",
-            $"--urls=http://127.0.0.1:{RunningSandbox.FreePort()}",
-            $"--Orleans:SiloPort={RunningSandbox.FreePort()}",
-            $"--Orleans:GatewayPort={RunningSandbox.FreePort()}",
-            "--Logging:LogLevel:Default=None",
-            $"--{key}={value}",
-        ]);
+        await using var app = ProductionApp.Build($"--{key}={value}");
 
         var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 
