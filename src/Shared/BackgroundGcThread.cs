@@ -12,8 +12,8 @@ namespace ActorOAuth.Hosting;
 /// thread has started running yet, and when it has not (always, on one CPU: the GC's own thread has the CPU), it does a
 /// blocking, compacting gen2 instead (dotnet/runtime#13238; fixed by dotnet/runtime#119383 on the runtime's main branch
 /// in September 2025, for .NET 11: 10.0.12 still does it). That stops every request for as long as compacting the
-/// whole heap takes (about 100 ms for the 10,000 connections of the benchmark, in proportion to the heap beyond). The GC's own gen2s come about 100 s apart, so nearly each one finds
-/// the thread stopped.
+/// whole heap takes (about 100 ms for the 10,000 connections of the benchmark, in proportion to the heap beyond). The
+/// GC's own gen2s come about 100 s apart, so nearly each one finds the thread stopped.
 /// </para>
 /// <para>
 /// This asks for a background gen2 every <see cref="Interval"/> (less than the thread's 20 s), so the thread never
